@@ -1,0 +1,43 @@
+# pgviz: every command a reader or maintainer needs. Each target first makes sure .venv
+# exists with the pinned versions of requirements.txt and pgviz installed (idempotent).
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.pgviz-installed
+FIRST_NOTEBOOK := notebooks/01-what-is-grad-log-pi.ipynb
+LAB_ARGS ?=
+
+.PHONY: help setup lab test execute bench clean
+
+help:
+	@echo "make lab      open the series in JupyterLab (creates .venv when missing)"
+	@echo "make test     run every test: pytest and strict nbval over every notebook"
+	@echo "make execute  re-execute every notebook in place to refresh its stored outputs"
+	@echo "make bench    print the benchmark figures"
+
+$(STAMP): requirements.txt pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "pgviz needs Python >= 3.10; set PYTHON=python3.x")'
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	@touch $(STAMP)
+
+setup: $(STAMP)
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab $(LAB_ARGS) $(FIRST_NOTEBOOK)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+# One fresh kernel per notebook, top to bottom: execution counts 1..n. Outputs are never hand-edited.
+execute: $(STAMP)
+	$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
+	    --ExecutePreprocessor.timeout=600 --ExecutePreprocessor.store_widget_state=False \
+	    notebooks/[0-9][0-9]-*.ipynb
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache
