@@ -6,6 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.pgviz-installed
 FIRST_NOTEBOOK := notebooks/01-what-is-grad-log-pi.ipynb
 LAB_ARGS ?=
+NOTEBOOKS ?= notebooks/[0-9][0-9]-*.ipynb
 
 .PHONY: help setup lab test execute bench clean
 
@@ -34,7 +35,7 @@ test: $(STAMP)
 execute: $(STAMP)
 	$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
 	    --ExecutePreprocessor.timeout=600 --ExecutePreprocessor.store_widget_state=False \
-	    notebooks/[0-9][0-9]-*.ipynb
+	    $(NOTEBOOKS)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py

@@ -1,0 +1,68 @@
+"""The series' figure style: a colour-blind-safe palette, readable fonts, one way to make a figure.
+
+Figures are made with :class:`matplotlib.figure.Figure` directly (not pyplot), so a notebook
+shows a figure only when a cell returns it, no global figure list grows, and a widget can redraw
+the same figure in place.
+"""
+
+from __future__ import annotations
+
+import matplotlib
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+# Okabe & Ito (2008), "Color Universal Design": distinguishable with every common colour-vision
+# deficiency.
+PALETTE = {
+    "black": "#000000",
+    "orange": "#E69F00",
+    "sky_blue": "#56B4E9",
+    "green": "#009E73",
+    "yellow": "#F0E442",
+    "blue": "#0072B2",
+    "vermillion": "#D55E00",
+    "purple": "#CC79A7",
+}
+# Roles, so that the same quantity has the same colour in every notebook.
+COLORS = {
+    "exact": PALETTE["black"],  # ground truth: analytic values
+    "score_function": PALETTE["blue"],
+    "score_function_baseline": PALETTE["green"],
+    "pathwise": PALETTE["vermillion"],
+    "samples": PALETTE["sky_blue"],
+    "highlight": PALETTE["orange"],
+    "other": PALETTE["purple"],
+}
+CYCLE = [PALETTE[k] for k in ("blue", "vermillion", "green", "orange", "purple", "sky_blue", "black")]
+
+RC = {
+    "font.size": 11,
+    "axes.titlesize": 12,
+    "axes.labelsize": 11,
+    "legend.fontsize": 10,
+    "xtick.labelsize": 10,
+    "ytick.labelsize": 10,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "figure.dpi": 100,
+}
+
+
+def apply_style() -> None:
+    """Set the series' rcParams (fonts, grid, colour cycle). Importing :mod:`pgviz.plots` calls it."""
+    matplotlib.rcParams.update(RC)
+    matplotlib.rcParams["axes.prop_cycle"] = matplotlib.cycler(color=CYCLE)
+
+
+def new_figure(ncols: int = 1, nrows: int = 1, width: float = 6.4, height: float = 3.6, **subplot_kw):
+    """A styled figure with an Agg canvas and its axes: ``fig, axes = new_figure(2)``.
+
+    ``axes`` is a single Axes for a 1x1 grid, else a flat list of Axes (row by row).
+    """
+    fig = Figure(figsize=(width, height), layout="constrained")
+    FigureCanvasAgg(fig)
+    grid = fig.subplots(nrows, ncols, squeeze=False, subplot_kw=subplot_kw or None)
+    axes = list(grid.flat)
+    return fig, (axes[0] if len(axes) == 1 else axes)
