@@ -38,7 +38,7 @@ execute: $(STAMP)
 	    $(NOTEBOOKS)
 
 bench: $(STAMP)
-	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/run.py $(TOPICS)
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache
