@@ -42,3 +42,26 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache
+
+# --- navigation, static pages, real-browser widget test (tools/, tests/browser/) ---------------
+.PHONY: nav site browser-test
+BROWSER_STAMP := $(VENV)/.pgviz-browser-installed
+CHROMIUM ?= /usr/bin/chromium
+
+# Regenerate the README contents, notebooks/00-index.ipynb and every notebook's prev/next cells.
+nav: $(STAMP)
+	$(BIN)/python tools/navigation.py
+
+# One HTML page per notebook from its stored outputs (no re-execution) into site/.
+site: $(STAMP)
+	$(BIN)/python tools/build_site.py --output site
+
+$(BROWSER_STAMP): $(STAMP) requirements-browser.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-browser.txt
+	@touch $(BROWSER_STAMP)
+
+# Every notebook in JupyterLab in headless Chromium: Run All, no widget errors, every slider moves
+# its figure; prints the latencies. Needs Debian's chromium (apt-get install -y chromium).
+browser-test: $(BROWSER_STAMP)
+	@test -x $(CHROMIUM) || { echo "browser-test needs $(CHROMIUM): apt-get install -y chromium"; exit 1; }
+	PGVIZ_CHROMIUM=$(CHROMIUM) $(BIN)/python -m pytest -p no:cacheprovider -s tests/browser/browser_widgets.py
