@@ -78,3 +78,79 @@ def test_widget_holds_controls_message_and_image():
     app = LineApp()
     hbox, message, image = app.widget.children
     assert hbox.children == (app.slider,) and message is app.message and image is app.image
+
+
+class RichApp(FigureApp):
+    """Two axes: a moving line under a legend, a moving scatter and text, a zoom, a toggle."""
+
+    def __init__(self, blit: bool = True):
+        self.blit = blit
+        self.x = np.linspace(-1.0, 1.0, 60)  # [N]
+        self.fig, (left, right) = new_figure(2, width=6.0, height=3.0)
+        (self.line,) = left.plot(self.x, self.x, label="a x", linewidth=2)
+        left.plot(self.x, 0 * self.x, label="zero")
+        left.legend(loc="upper left")
+        left.set(xlim=(-1, 1), ylim=(-1, 1), title="line", xlabel="x", ylabel="y")
+        self.points = right.scatter(self.x[::6], self.x[::6] ** 2, s=30)
+        self.label = right.text(0.0, 0.8, "a = 1.0", ha="center")
+        self.hline = right.axhline(0.5, color="gray")
+        right.set(xlim=(-1, 1), ylim=(-1, 1), title="points", xlabel="x", ylabel="y")
+        self.right = right
+        self.a = widgets.FloatSlider(value=1.0, min=-1.0, max=1.0, step=0.25, description="a")
+        self.zoom = widgets.FloatSlider(value=1.0, min=0.5, max=2.0, step=0.5, description="zoom")
+        self.show = widgets.Checkbox(value=True, description="show")
+        self._finish([self.a, self.zoom, self.show])
+
+    def update(self) -> None:
+        a = self.a.value
+        self.line.set_ydata(a * self.x)
+        self.points.set_offsets(np.c_[self.x[::6], a * self.x[::6] ** 2])
+        self.label.set_text(f"a = {a:.2f}")
+        self.right.set_ylim(-self.zoom.value, self.zoom.value)
+        self.hline.set_visible(self.show.value)
+
+
+def _count_draws(app, monkeypatch) -> list:
+    calls = []
+    original = app.fig.canvas.draw
+    monkeypatch.setattr(app.fig.canvas, "draw", lambda *a, **k: (calls.append(1), original(*a, **k)))
+    return calls
+
+
+@pytest.mark.parametrize("state", [
+    {"a": -0.5}, {"a": 0.25, "zoom": 2.0}, {"a": 0.75, "show": False}, {"show": False, "zoom": 0.5},
+])
+def test_blitted_picture_equals_a_full_draw(state):
+    blitted, reference = RichApp(blit=True), RichApp(blit=False)
+    for value in (0.5, -1.0, 0.0):  # move a around first, so the blit path is in use
+        blitted.a.value = value
+    for app in (blitted, reference):
+        for name, value in state.items():
+            getattr(app, name).value = value
+        app.a.value = 0.25  # a last change that only moves artists
+    np.testing.assert_array_equal(_pixels(blitted.image.value), _pixels(reference.image.value))
+
+
+def test_moving_only_data_skips_the_full_draw(monkeypatch):
+    app = RichApp()
+    app.a.value = 0.5  # first change: the changed artists leave the background (one full draw)
+    calls = _count_draws(app, monkeypatch)
+    for value in (0.25, -0.25, -0.75):
+        app.a.value = value
+    assert calls == []
+    app.zoom.value = 2.0  # new axis limits: the background is drawn again
+    assert calls == [1]
+    app.show.value = False  # a visibility change too
+    assert calls == [1, 1]
+
+
+def test_removed_artist_disappears():
+    app = RichApp()
+    app.a.value = 0.5
+    app.a.value = 0.0
+    app.line.remove()
+    app.a.value = 0.25
+    reference = RichApp(blit=False)
+    reference.line.remove()
+    reference.a.value = 0.25
+    np.testing.assert_array_equal(_pixels(app.image.value), _pixels(reference.image.value))
