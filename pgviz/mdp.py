@@ -852,7 +852,8 @@ class LearningCurves:
 
     Attributes: total_reward [C, R, E] (undiscounted Σ_t r_t of each episode), policy [C, R, E, A]
     (π(·|s_0) at the start of each episode), truncated [C, R, E] (episode cut at ``max_steps``),
-    theta [C, R, P] and w [C, R] at the end, alphas [C], alphas_w [C] (NaN: no baseline).
+    theta [C, R, P] and w [C, R] at the end, collapsed_at [C, R] (episode at which a run was
+    stopped as collapsed, −1 if never), alphas [C], alphas_w [C] (NaN: no baseline), min_prob.
     """
 
     total_reward: np.ndarray
@@ -860,12 +861,22 @@ class LearningCurves:
     truncated: np.ndarray
     theta: np.ndarray
     w: np.ndarray
+    collapsed_at: np.ndarray
     alphas: np.ndarray
     alphas_w: np.ndarray
+    min_prob: float
+
+
+def _floor_probabilities(pi: np.ndarray, min_prob: float) -> np.ndarray:
+    """Clip probabilities [..., A] to [ε, 1 − (A − 1)ε] and renormalize (exact for A = 2)."""
+    num_actions = pi.shape[-1]
+    clipped = np.clip(pi, min_prob, 1 - (num_actions - 1) * min_prob)
+    return clipped / clipped.sum(axis=-1, keepdims=True)
 
 
 def reinforce_learning_curves(mdp: MDP, features, theta0, alphas, num_runs: int, num_episodes: int,
-                              rng: np.random.Generator, alphas_w=None, max_steps: int = 10_000,
+                              rng: np.random.Generator, alphas_w=None, max_steps: int = 1000,
+                              collapse_below: float = 1e-6, min_prob: float = 0.0,
                               progress: bool | None = None) -> LearningCurves:
     """REINFORCE (with an optional learned baseline) for many step sizes and runs, all at once.
 
@@ -883,6 +894,14 @@ def reinforce_learning_curves(mdp: MDP, features, theta0, alphas, num_runs: int,
     ``chapter13/short_corridor.py`` (θ = [−1.47, 1.47] makes π(right) ≈ 0.05, ε-greedy left).
     Unlike that code, π is *not* clipped to [0.05, 0.95]: a run may collapse to a (nearly)
     deterministic policy; ``max_steps`` cuts the episodes that would then never end (notebook 06).
+    Agents are not kept in step: each one simulates or updates at every tick, so the cost is set by
+    the run with the most steps in total.
+
+    Collapse: once a run's policy gives an action probability below ``collapse_below`` at the start
+    of an episode and its previous episode was cut at ``max_steps``, that run is stopped and its remaining episodes repeat its last episode's total
+    reward (``collapsed_at`` records when). Under the cap it cannot recover: in the corridor such a
+    policy is cut at ``max_steps`` with probability above 1 − max_steps·collapse_below per episode,
+    and the updates of a cut episode move θ by about α·max_steps²·collapse_below.
 
     Args:
         mdp: the MDP; features: [S, A, P]; theta0: initial θ [P].
@@ -891,6 +910,10 @@ def reinforce_learning_curves(mdp: MDP, features, theta0, alphas, num_runs: int,
         rng: the random Generator.
         alphas_w: None (no baseline anywhere) or [C] baseline step sizes, NaN meaning none.
         max_steps: episode cap.
+        collapse_below: probability below which a run counts as collapsed (see above).
+        min_prob: 0 (the book's algorithm) or a floor ε on every action probability, used for
+            acting and in the score x(a) − Σ_b π(b) x(b), as in Zhang's code (ε = 0.05 there):
+            π is clipped to [ε, 1 − (A − 1)ε] and renormalized. It prevents the collapse.
         progress: show a progress bar (default: only inside a notebook kernel).
     Returns:
         :class:`LearningCurves`.
@@ -913,11 +936,19 @@ def reinforce_learning_curves(mdp: MDP, features, theta0, alphas, num_runs: int,
     num_episodes = _check_count(num_episodes, "num_episodes")
     _check_generator(rng)
     max_steps = _check_count(max_steps, "max_steps")
+    if isinstance(collapse_below, bool) or not isinstance(collapse_below, numbers.Real) \
+            or not 0 <= collapse_below < 0.5:
+        raise ValueError(f"collapse_below must be a probability in [0, 0.5), got {collapse_below!r}")
+    if isinstance(min_prob, bool) or not isinstance(min_prob, numbers.Real) \
+            or not 0 <= min_prob < 1 / mdp.num_actions:
+        raise ValueError(f"min_prob must be in [0, 1/A) = [0, {1 / mdp.num_actions:.3g}), got {min_prob!r}")
     if progress is not None and not isinstance(progress, bool):
         raise TypeError(f"progress must be None, True or False, got {progress!r}")
 
+    if np.any(mdp.start[mdp.terminal] > 0):
+        raise ValueError("mdp.start must put no probability on terminal states for learning curves")
     num_configs = len(alphas)
-    num = num_configs * num_runs  # every (configuration, run) pair is one row
+    num = num_configs * num_runs  # every (configuration, run) pair is one agent
     alpha = np.repeat(alphas, num_runs)  # [N]
     alpha_w = np.nan_to_num(np.repeat(alphas_w, num_runs), nan=0.0)  # [N]
     theta = np.tile(theta0, (num, 1))  # [N, P]
@@ -925,32 +956,116 @@ def reinforce_learning_curves(mdp: MDP, features, theta0, alphas, num_runs: int,
     total_reward = np.zeros((num, num_episodes))  # [N, E]
     policy = np.zeros((num, num_episodes, mdp.num_actions))  # [N, E, A]
     truncated = np.zeros((num, num_episodes), dtype=bool)  # [N, E]
+    collapsed_at = np.full(num, -1)  # [N], episode at which the run was stopped as collapsed
+    bar = None if progress is False else Progress(total=num_episodes, description="episodes",
+                                                     show=progress)
+
+    # Agents are not kept in step with each other: at every tick each agent either takes one step
+    # of its current episode (phase SIMULATE) or applies the update of one step of the episode it
+    # has just finished (phase UPDATE). So the work is set by the agent with the most steps in
+    # total, not by the longest episode of each round.
+    SIMULATE, UPDATE, DONE = 0, 1, 2
     rows = np.arange(num)
-    start_state = int(np.argmax(mdp.start))
-    show = progress if progress is not None else None
-    bar = Progress(total=num_episodes, description="episodes", show=show) if show is not False else None
-    for episode in range(num_episodes):
-        pi = softmax_policy(theta, features)  # [N, S, A]
-        policy[:, episode] = pi[:, start_state]
-        episodes = _simulate(mdp, pi, num, rng, max_steps)
-        total_reward[:, episode] = episodes.rewards.sum(axis=1)
-        truncated[:, episode] = episodes.truncated
-        num_steps = episodes.rewards.shape[1]
-        G = np.zeros((num, num_steps))  # [N, T], return from step t
-        running = np.zeros(num)
-        for t in range(num_steps - 1, -1, -1):
-            running = episodes.rewards[:, t] + mdp.gamma * running
-            G[:, t] = running
-        for t in range(num_steps):
-            live = t < episodes.lengths  # [N]
-            x = features[episodes.states[:, t]]  # [N, A, P]
-            pi_t = _softmax(np.einsum("nap,np->na", x, theta))  # [N, A]
-            score = x[rows, episodes.actions[:, t]] - np.einsum("na,nap->np", pi_t, x)  # [N, P]
-            delta = G[:, t] - w  # [N]
-            w = w + live * alpha_w * delta
-            theta += (live * alpha * mdp.gamma ** t * delta)[:, None] * score
-        if bar is not None and ((episode + 1) % 10 == 0 or episode + 1 == num_episodes):
-            bar.update(episode + 1 - bar.count)
+    deterministic = bool(np.all(mdp.transitions.max(axis=-1) == 1.0))
+    next_table = np.argmax(mdp.transitions, axis=-1)  # [S, A]
+    cum_transitions = np.cumsum(mdp.transitions, axis=-1)  # [S, A, S]
+    cum_start = np.cumsum(mdp.start)  # [S]
+    buffer_states = np.zeros((num, max_steps), dtype=int)  # [N, T]
+    buffer_actions = np.zeros((num, max_steps), dtype=int)  # [N, T]
+    buffer_G = np.zeros((num, max_steps))  # [N, T], G_t once the episode is over
+    buffer_discounted = np.zeros((num, max_steps + 1))  # [N, T + 1], Σ_{k<t} γ^k r_k
+    discount = mdp.gamma ** np.arange(max_steps)  # [T]
+    phase = np.full(num, SIMULATE)
+    episode = np.zeros(num, dtype=int)  # [N], index of the current episode
+    position = np.zeros(num, dtype=int)  # [N], step within the episode (either phase)
+    lengths = np.zeros(num, dtype=int)  # [N], length of the episode being updated
+    state = _inverse_cdf(np.broadcast_to(cum_start, (num, mdp.num_states)), rng.random(num))  # [N]
+    policy[:, 0] = softmax_policy(theta, features)[rows, state]
+    if min_prob > 0:
+        policy[:, 0] = _floor_probabilities(policy[:, 0], min_prob)
+    finished_episodes = 0
+    while True:
+        simulate = phase == SIMULATE
+        update = phase == UPDATE
+        if not (simulate.any() or update.any()):
+            break
+        step = np.minimum(position, max_steps - 1)
+        s = np.where(simulate, state, buffer_states[rows, step])  # [N]
+        x = features[s]  # [N, A, P]
+        pi_t = _softmax(np.einsum("nap,np->na", x, theta))  # [N, A]
+        if min_prob > 0:
+            pi_t = _floor_probabilities(pi_t, min_prob)
+        sampled = _inverse_cdf(np.cumsum(pi_t, axis=1), rng.random(num))  # [N]
+        a = np.where(simulate, sampled, buffer_actions[rows, step])  # [N]
+        # --- UPDATE: δ = G_t − w;  w ← w + α_w δ;  θ ← θ + α γ^t δ ∇ln π(a_t|s_t, θ)
+        score = x[rows, a] - np.einsum("na,nap->np", pi_t, x)  # [N, P]
+        delta = buffer_G[rows, step] - w  # [N]
+        w = w + update * alpha_w * delta
+        theta += (update * alpha * discount[step] * delta)[:, None] * score
+        # --- SIMULATE: record (s_t, a_t), accumulate the discounted reward, move
+        sim_rows = rows[simulate]
+        sim_step = position[simulate]
+        buffer_states[sim_rows, sim_step] = s[simulate]
+        buffer_actions[sim_rows, sim_step] = a[simulate]
+        reward = mdp.rewards[s[simulate], a[simulate]]
+        buffer_discounted[sim_rows, sim_step + 1] = (buffer_discounted[sim_rows, sim_step]
+                                                     + discount[sim_step] * reward)
+        if deterministic:
+            next_state = next_table[s[simulate], a[simulate]]
+        else:
+            next_state = _inverse_cdf(cum_transitions[s[simulate], a[simulate]],
+                                      rng.random(len(sim_rows)))
+        total_reward[sim_rows, episode[simulate]] += reward
+        state[simulate] = next_state
+        position += 1
+        # --- episodes that just ended switch to UPDATE, with G_t = (Σ_{k≥t} γ^k r_k) / γ^t
+        ended_terminal = np.zeros(num, dtype=bool)
+        ended_terminal[sim_rows] = mdp.terminal[next_state]
+        ended_cap = simulate & (position == max_steps) & ~ended_terminal
+        ended = ended_terminal | ended_cap
+        if ended.any():
+            idx = rows[ended]
+            length = position[idx]
+            truncated[idx, episode[idx]] = ended_cap[idx]
+            totals = buffer_discounted[idx, length]  # [n]
+            with np.errstate(divide="ignore", invalid="ignore"):
+                G = (totals[:, None] - buffer_discounted[idx, :-1]) / discount  # [n, T]
+            live = np.arange(max_steps) < length[:, None]
+            buffer_G[idx] = np.where(live, np.nan_to_num(G), 0.0)
+            lengths[idx] = length
+            position[idx] = 0
+            phase[idx] = UPDATE
+        # --- updates that just finished start the next episode (or stop the agent)
+        done_update = update & (position == lengths)
+        if done_update.any():
+            idx = rows[done_update]
+            episode[idx] += 1
+            over = episode[idx] == num_episodes
+            phase[idx[over]] = DONE
+            idx = idx[~over]
+            if len(idx):
+                phase[idx] = SIMULATE
+                position[idx] = 0
+                buffer_discounted[idx, 0] = 0.0
+                state[idx] = _inverse_cdf(np.broadcast_to(cum_start, (len(idx), mdp.num_states)),
+                                          rng.random(len(idx)))
+                pi_start = softmax_policy(theta[idx], features)[np.arange(len(idx)), state[idx]]
+                if min_prob > 0:
+                    pi_start = _floor_probabilities(pi_start, min_prob)
+                policy[idx, episode[idx]] = pi_start
+                stuck = (pi_start.min(axis=1) < collapse_below) & truncated[idx, episode[idx] - 1]
+                for i in idx[stuck]:  # collapsed: repeat the last (cut) episode, see docstring
+                    e = episode[i]
+                    collapsed_at[i] = e
+                    total_reward[i, e:] = total_reward[i, e - 1]
+                    truncated[i, e:] = truncated[i, e - 1]
+                    policy[i, e:] = policy[i, e]
+                phase[idx[stuck]] = DONE
+            if bar is not None:
+                slowest = int(episode.min())
+                if slowest >= finished_episodes + 10 or slowest == num_episodes:
+                    bar.update(slowest - finished_episodes)
+                    finished_episodes = slowest
     if bar is not None:
         bar.close()
     shape = (num_configs, num_runs)
@@ -958,4 +1073,5 @@ def reinforce_learning_curves(mdp: MDP, features, theta0, alphas, num_runs: int,
                           policy=policy.reshape(shape + (num_episodes, mdp.num_actions)),
                           truncated=truncated.reshape(shape + (num_episodes,)),
                           theta=theta.reshape(shape + (-1,)), w=w.reshape(shape),
-                          alphas=alphas, alphas_w=alphas_w)
+                          collapsed_at=collapsed_at.reshape(shape),
+                          alphas=alphas, alphas_w=alphas_w, min_prob=float(min_prob))
