@@ -876,7 +876,7 @@ def _floor_probabilities(pi: np.ndarray, min_prob: float) -> np.ndarray:
 
 def reinforce_learning_curves(mdp: MDP, features, theta0, alphas, num_runs: int, num_episodes: int,
                               rng: np.random.Generator, alphas_w=None, max_steps: int = 1000,
-                              collapse_below: float = 1e-6, min_prob: float = 0.0,
+                              collapse_below: float = 1e-3, min_prob: float = 0.0,
                               progress: bool | None = None) -> LearningCurves:
     """REINFORCE (with an optional learned baseline) for many step sizes and runs, all at once.
 

@@ -1,0 +1,48 @@
+"""Benchmarks for pgviz.mdp: the full-scale short-corridor reproduction and the widget update time."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+
+def _median_time(function, repeats: int) -> float:
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - start)
+    return float(np.median(times))
+
+
+def run():
+    """Yield (name, value, unit) rows."""
+    from pgviz import mdp as M
+    from pgviz.widgets.mdp import GradientConvergenceApp
+
+    corridor, features = M.short_corridor(), M.corridor_features()
+    theta0 = np.array([-1.47, 1.47])
+
+    def figures_13_1_and_13_2():  # 5 curves x 100 runs x 1000 episodes, as in notebook 06
+        M.reinforce_learning_curves(corridor, features, theta0,
+                                    [2**-12, 2**-13, 2**-14, 2**-13, 2**-9], 100, 1000,
+                                    np.random.default_rng(6), alphas_w=[None] * 4 + [2**-6],
+                                    progress=False)
+
+    def figure_13_1_with_floor():
+        M.reinforce_learning_curves(corridor, features, theta0, [2**-12, 2**-13, 2**-14], 100, 1000,
+                                    np.random.default_rng(7), min_prob=0.05, progress=False)
+
+    yield ("corridor: Figs 13.1+13.2, 5 curves x 100 runs x 1000 episodes",
+           _median_time(figures_13_1_and_13_2, 3), "s")
+    yield ("corridor: Fig 13.1 with pi >= 0.05, 3 curves x 100 x 1000",
+           _median_time(figure_13_1_with_floor, 3), "s")
+
+    start = time.perf_counter()
+    app = GradientConvergenceApp(M.tiny_mdp(), np.array([0.5, -0.5, 0.2]), M.tiny_features(),
+                                 np.random.default_rng(0), max_m=5000)
+    yield ("GradientConvergenceApp: build (5000 episodes sampled)", time.perf_counter() - start, "s")
+    for value in np.unique(np.geomspace(1, 5000, 40).astype(int)):
+        app.slider.value = int(value)
+    yield ("GradientConvergenceApp: median slider update", 1000 * float(np.median(app.update_seconds[1:])), "ms")

@@ -1,0 +1,143 @@
+"""Figures for notebooks 04–06: gradient estimates against the exact gradient, the corridor.
+
+Every function takes arrays (computed by :mod:`pgviz.mdp`) and returns a Figure.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from pgviz.plots.style import COLORS, CYCLE, new_figure
+
+__all__ = ["plot_gradient_convergence", "plot_corridor_value", "plot_learning_curves",
+           "plot_policy_paths", "plot_variance_bars", "plot_trajectory_terms"]
+
+
+def plot_gradient_convergence(estimates, standard_errors, exact, param_names=None, m=None):
+    """Running REINFORCE estimate ĝ_m of each gradient component against m, with ±2 SE and the exact value.
+
+    Args: estimates [M, P] (ĝ after m = 1..M episodes), standard_errors [M, P], exact [P],
+    param_names: P labels, m: a number of episodes to mark (optional). Returns (fig, ax).
+    """
+    estimates, standard_errors = np.asarray(estimates), np.asarray(standard_errors)
+    exact = np.asarray(exact)
+    num_m, num_params = estimates.shape
+    names = param_names or [rf"$\theta_{p}$" for p in range(num_params)]
+    m_axis = np.arange(1, num_m + 1)
+    fig, ax = new_figure(width=7.0, height=3.8)
+    for p in range(num_params):
+        color = CYCLE[p % len(CYCLE)]
+        ax.fill_between(m_axis, estimates[:, p] - 2 * standard_errors[:, p],
+                        estimates[:, p] + 2 * standard_errors[:, p], color=color, alpha=0.15, lw=0)
+        ax.plot(m_axis, estimates[:, p], color=color, lw=1.2, label=rf"$\hat g$ for {names[p]}")
+        ax.axhline(exact[p], color=COLORS["exact"], lw=1, ls="--")
+    ax.plot([], [], color=COLORS["exact"], ls="--", lw=1, label=r"exact $\nabla_\theta J$")
+    ax.set_xscale("log")
+    ax.set_xlabel("number of sampled trajectories m")
+    ax.set_ylabel("gradient component")
+    ax.set_title(r"REINFORCE estimate $\hat g$ converges to the exact gradient (band: ±2 SE)")
+    ax.legend(loc="upper right", ncol=2, fontsize=9)
+    return fig, ax
+
+
+def plot_corridor_value(p, J, p_star, J_star, epsilon_greedy):
+    """J(p) of the short corridor with the optimum and the ε-greedy policies marked (Example 13.1).
+
+    Args: p [K], J [K], p_star, J_star (floats), epsilon_greedy: {label: (p, J)}. Returns the Figure.
+    """
+    fig, ax = new_figure(width=6.4, height=3.6)
+    ax.plot(p, J, color=COLORS["exact"], lw=1.5, label=r"$J(p) = v_\pi(s_0)$")
+    ax.plot([p_star], [J_star], "*", ms=14, color=COLORS["highlight"],
+            label=rf"optimum $p^* = {p_star:.3f}$, $J^* = {J_star:.2f}$")
+    for (label, (p_eps, J_eps)), color in zip(epsilon_greedy.items(), (COLORS["pathwise"], COLORS["score_function"])):
+        ax.plot([p_eps], [J_eps], "o", color=color, label=f"{label}: J = {J_eps:.1f}")
+    ax.set_ylim(-100, 0)
+    ax.set_xlabel("p = probability of right")
+    ax.set_ylabel("expected return J(p)")
+    ax.set_title("Short corridor with switched actions (Sutton & Barto, Example 13.1)")
+    ax.legend(loc="lower center", fontsize=9)
+    return fig
+
+
+def plot_learning_curves(curves, optimum, title):
+    """Total reward per episode averaged over runs, one line per configuration, with v*(s_0).
+
+    Args: curves: {label: mean total reward [E]}; optimum: J*; title: str. Returns the Figure.
+    """
+    fig, ax = new_figure(width=7.0, height=4.0)
+    for (label, curve), color in zip(curves.items(), CYCLE):
+        curve = np.asarray(curve)
+        ax.plot(np.arange(1, len(curve) + 1), curve, color=color, lw=1.2, label=label)
+    ax.axhline(optimum, color=COLORS["exact"], ls="--", lw=1, label=rf"$v_*(s_0) = {optimum:.2f}$")
+    ax.set_ylim(-90, -10)
+    ax.set_xlabel("episode")
+    ax.set_ylabel("total reward on episode\n(mean over runs)")
+    ax.set_title(title)
+    ax.legend(loc="lower right", fontsize=9)
+    return fig
+
+
+def plot_policy_paths(p_right, collapsed, p_star, title):
+    """π(right) of every run against the episode; collapsed runs drawn in a warning colour.
+
+    Args: p_right [R, E], collapsed [R] bool, p_star: float, title: str. Returns the Figure.
+    """
+    p_right = np.asarray(p_right)
+    collapsed = np.asarray(collapsed, dtype=bool)
+    episodes = np.arange(1, p_right.shape[1] + 1)
+    fig, ax = new_figure(width=7.0, height=3.6)
+    for run in np.flatnonzero(~collapsed):
+        ax.plot(episodes, p_right[run], color=COLORS["samples"], lw=0.5, alpha=0.4)
+    for run in np.flatnonzero(collapsed):
+        ax.plot(episodes, p_right[run], color=COLORS["pathwise"], lw=1.5)
+    ax.plot([], [], color=COLORS["samples"], label="runs")
+    ax.plot([], [], color=COLORS["pathwise"], lw=1.5, label=f"collapsed runs ({collapsed.sum()})")
+    ax.axhline(p_star, color=COLORS["exact"], ls="--", lw=1, label=rf"$p^* = {p_star:.3f}$")
+    ax.set_ylim(-0.02, 1.02)
+    ax.set_xlabel("episode")
+    ax.set_ylabel("π(right)")
+    ax.set_title(title)
+    ax.legend(loc="center right", fontsize=9)
+    return fig
+
+
+def plot_variance_bars(labels, variances, title):
+    """Total variance Σ_p Var[ĝ_i,p] of one-episode estimates, one bar per estimator.
+
+    Args: labels [K], variances [K]. Returns the Figure.
+    """
+    fig, ax = new_figure(width=6.4, height=3.4)
+    colors = [COLORS["score_function"], COLORS["score_function_baseline"], COLORS["other"],
+              COLORS["highlight"]]
+    bars = ax.bar(np.arange(len(labels)), variances, color=colors[:len(labels)])
+    ax.bar_label(bars, fmt="%.3g")
+    ax.set_xticks(np.arange(len(labels)), labels)
+    ax.set_ylabel("variance of one-episode estimate")
+    ax.set_title(title)
+    return fig
+
+
+def plot_trajectory_terms(probabilities, contributions, exact, labels):
+    """Each trajectory's P(τ) and its term P(τ) ∇log P(τ) R(τ); the terms' sums equal ∇J.
+
+    Args: probabilities [K], contributions [K, P], exact [P], labels [K]. Returns the Figure.
+    """
+    contributions = np.asarray(contributions)
+    num, num_params = contributions.shape
+    fig, (ax_p, ax_g) = new_figure(ncols=2, width=9.0, height=3.8)
+    ax_p.barh(np.arange(num), probabilities, color=COLORS["samples"])
+    ax_p.set_yticks(np.arange(num), labels, fontsize=8)
+    ax_p.invert_yaxis()
+    ax_p.set_xlabel("P(τ)")
+    ax_p.set_title("every trajectory and its probability")
+    width = 0.8 / num_params
+    for p in range(num_params):
+        ax_g.barh(np.arange(num) + p * width, contributions[:, p], height=width,
+                  color=CYCLE[p % len(CYCLE)],
+                  label=rf"$\theta_{p}$: Σ = {contributions[:, p].sum():.4f} (exact {exact[p]:.4f})")
+    ax_g.set_yticks(np.arange(num) + 0.4 - width / 2, [str(k) for k in range(num)], fontsize=8)
+    ax_g.invert_yaxis()
+    ax_g.set_xlabel(r"$P(\tau)\,\nabla_\theta \log P(\tau)\,R(\tau)$")
+    ax_g.set_title("each trajectory's term of the sum")
+    ax_g.legend(fontsize=8, loc="lower right")
+    return fig
