@@ -37,9 +37,10 @@ class FigureApp:
       flags. From the second change on they are drawn over a cached picture of everything else
       (axes, ticks, labels, legend), which is what most of the drawing time goes to. Whenever
       something else changes - axis limits or scales, an artist added or removed, a legend, a
-      spine, a figure-level text - the whole figure is drawn again, so the picture is always the
-      one a full draw would give (changing artists are drawn on top, as matplotlib's animations
-      do). ``blit = False`` in a subclass turns this off. ``_finish`` puts grid lines and ticks
+      spine, a figure-level text - the whole figure is drawn again. Everything drawn above a
+      changing artist (by zorder, e.g. a legend) is drawn again over it, so the picture is the
+      one a full draw would give (tests/test_figureapp.py compares pixels). ``blit = False`` in a
+      subclass turns this off. ``_finish`` puts grid lines and ticks
       below all data (``ax.set_axisbelow(True)``), so the axis is never redrawn on a blit.
     - One Agg draw per refresh, its pixels PNG-encoded directly at a fast compression level
       (``savefig`` would draw again and compress harder).
