@@ -201,3 +201,12 @@ def test_readme_without_markers_is_an_error(repo_copy):
     readme.write_text(readme.read_text().replace(navigation.CONTENTS_END, ""))
     with pytest.raises(navigation.NavigationError, match="markers"):
         navigation.stale_files(repo_copy)
+
+
+def test_number_in_the_title_is_not_repeated(repo_copy):
+    number = int(_series_names(repo_copy)[-1][:2]) + 1
+    name = f"{number:02d}-numbered.ipynb"
+    _write_notebook(repo_copy / "notebooks" / name, _notebook(f"{number:02d} — Numbered title"))
+    navigation.write(repo_copy)
+    assert f"[{number:02d} · Numbered title]({name})" in \
+        (repo_copy / "notebooks" / repo_info.INDEX_NAME).read_text()

@@ -106,7 +106,10 @@ def series(root: pathlib.Path) -> list[Entry]:
             notebook = json.loads(path.read_text(encoding="utf-8"))
         except ValueError as error:
             raise NavigationError(f"{path.name}: not a JSON notebook ({error})") from None
-        entries.append(Entry(path.name, match.group(1), notebook_title(notebook, path.name)))
+        title = notebook_title(notebook, path.name)
+        # "04 — The theorem" -> "The theorem": the number is shown from the file name.
+        title = re.sub(rf"^{match.group(1)}\s*[—–:.·-]\s*", "", title) or title
+        entries.append(Entry(path.name, match.group(1), title))
     return entries
 
 
