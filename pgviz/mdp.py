@@ -50,6 +50,10 @@ __all__ = [
     "surrogate_loss_gradient",
     "averaged_gradient",
     "reinforce_learning_curves",
+    "finite_difference_gradient",
+    "trajectory_labels",
+    "match_trajectories",
+    "reinforce_training",
     "LearningCurves",
     "REDUCTIONS",
 ]
@@ -1075,3 +1079,88 @@ def reinforce_learning_curves(mdp: MDP, features, theta0, alphas, num_runs: int,
                           theta=theta.reshape(shape + (-1,)), w=w.reshape(shape),
                           collapsed_at=collapsed_at.reshape(shape),
                           alphas=alphas, alphas_w=alphas_w, min_prob=float(min_prob))
+
+
+# --------------------------------------------------------------------------------------------
+# small helpers the notebooks call (no logic lives in a notebook cell)
+# --------------------------------------------------------------------------------------------
+def finite_difference_gradient(mdp: MDP, theta, features, h: float = 1e-5) -> np.ndarray:
+    """Central differences of the exact return: (J(θ + h e_p) − J(θ − h e_p)) / 2h, shape [P].
+
+    An independent check of :func:`exact_policy_gradient` (notebook 04); error O(h²).
+    """
+    _check_mdp(mdp)
+    features = _check_features(mdp, features)
+    theta = _check_theta(theta, features)
+    h = _check_positive(h, "h")
+    grad_ = np.zeros(len(theta))
+    for p, step in enumerate(np.eye(len(theta)) * h):
+        grad_[p] = (exact_return(mdp, softmax_policy(theta + step, features))
+                    - exact_return(mdp, softmax_policy(theta - step, features))) / (2 * h)
+    return grad_
+
+
+def trajectory_labels(trajectories: EnumeratedTrajectories) -> list[str]:
+    """Each trajectory as text, e.g. ``"s0 -right-> s1 -left-> end"`` (notebooks 04, 05)."""
+    if not isinstance(trajectories, EnumeratedTrajectories):
+        raise TypeError("trajectories must come from pgviz.mdp.enumerate_trajectories")
+    names_s, names_a = trajectories.mdp.states, trajectories.mdp.actions
+    labels = []
+    for states, actions, length in zip(trajectories.states, trajectories.actions, trajectories.lengths):
+        text = names_s[states[0]]
+        for t in range(length):
+            text += f" -{names_a[actions[t]]}-> {names_s[states[t + 1]]}"
+        labels.append(text)
+    return labels
+
+
+def match_trajectories(trajectories: EnumeratedTrajectories, episodes: Episodes) -> np.ndarray:
+    """Index k of the enumerated trajectory each sampled episode is, shape [N] (notebook 05).
+
+    −1 when there is none, or when several differ only in the final state (not kept in Episodes).
+    """
+    if not isinstance(trajectories, EnumeratedTrajectories):
+        raise TypeError("trajectories must come from pgviz.mdp.enumerate_trajectories")
+    _check_episodes(episodes)
+    horizon = trajectories.actions.shape[1]
+    if episodes.states.shape[1] > horizon:
+        return np.full(len(episodes), -1)
+    pad = horizon - episodes.states.shape[1]
+    actions = np.pad(np.where(episodes.mask, episodes.actions, -1), ((0, 0), (0, pad)), constant_values=-1)
+    states = np.pad(np.where(episodes.mask, episodes.states, -1), ((0, 0), (0, pad)), constant_values=-1)
+    enumerated_states = np.where(trajectories.actions >= 0, trajectories.states[:, :-1], -1)  # [K, H]
+    same = (np.all(actions[:, None, :] == trajectories.actions[None], axis=2)
+            & np.all(states[:, None, :] == enumerated_states[None], axis=2))  # [N, K]
+    # Episodes do not store the final (terminal) state: a match must be unique to count
+    unique = same.sum(axis=1) == 1
+    return np.where(unique, np.argmax(same, axis=1), -1)
+
+
+def reinforce_training(mdp: MDP, features, theta0, alpha: float, batch_size: int,
+                       num_iterations: int, rng: np.random.Generator) -> dict:
+    """Plain batch REINFORCE: θ ← θ − α ∇L(θ), L the mean surrogate loss of ``batch_size`` episodes.
+
+    Records, for every iteration, the loss value L(θ) on its batch and the exact return J(θ), to
+    show that the loss value does not measure performance (notebook 05).
+
+    Returns a dict with ``theta`` [I + 1, P], ``loss`` [I], ``J`` [I + 1], ``mean_return`` [I]
+    (the batch's average return).
+    """
+    _check_mdp(mdp)
+    features = _check_features(mdp, features)
+    theta = _check_theta(theta0, features).copy()
+    alpha = _check_positive(alpha, "alpha")
+    batch_size = _check_count(batch_size, "batch_size")
+    num_iterations = _check_count(num_iterations, "num_iterations")
+    _check_generator(rng)
+    thetas, losses, returns, mean_returns = [theta.copy()], [], [], []
+    returns.append(exact_return(mdp, softmax_policy(theta, features)))
+    for _ in range(num_iterations):
+        episodes = _simulate(mdp, softmax_policy(theta, features), batch_size, rng, 10_000)
+        losses.append(surrogate_loss(theta, episodes, features))
+        mean_returns.append(float(episodes.returns.mean()))
+        theta = theta - alpha * surrogate_loss_gradient(theta, episodes, features)
+        thetas.append(theta.copy())
+        returns.append(exact_return(mdp, softmax_policy(theta, features)))
+    return {"theta": np.array(thetas), "loss": np.array(losses), "J": np.array(returns),
+            "mean_return": np.array(mean_returns)}

@@ -124,7 +124,7 @@ def plot_trajectory_terms(probabilities, contributions, exact, labels):
     """
     contributions = np.asarray(contributions)
     num, num_params = contributions.shape
-    fig, (ax_p, ax_g) = new_figure(ncols=2, width=9.0, height=3.8)
+    fig, (ax_p, ax_g) = new_figure(ncols=2, width=9.0, height=4.4)
     ax_p.barh(np.arange(num), probabilities, color=COLORS["samples"])
     ax_p.set_yticks(np.arange(num), labels, fontsize=8)
     ax_p.invert_yaxis()
@@ -139,5 +139,5 @@ def plot_trajectory_terms(probabilities, contributions, exact, labels):
     ax_g.invert_yaxis()
     ax_g.set_xlabel(r"$P(\tau)\,\nabla_\theta \log P(\tau)\,R(\tau)$")
     ax_g.set_title("each trajectory's term of the sum")
-    ax_g.legend(fontsize=8, loc="lower right")
+    ax_g.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.2))
     return fig
