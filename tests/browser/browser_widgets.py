@@ -42,7 +42,7 @@ CHROMIUM = os.environ.get("PGVIZ_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-PRESSES_PER_SLIDER = 3
+PRESSES_PER_SLIDER = 5  # the first change of a slider also takes its artists out of the cached background
 RUN_ALL_TIMEOUT_S = 900
 FIGURE_TIMEOUT_S = 20
 
