@@ -250,13 +250,14 @@ def corridor_features(num_states: int = 4) -> np.ndarray:
     return features
 
 
-def tiny_mdp(gamma: float = 0.9) -> MDP:
+def tiny_mdp(gamma: float = 0.9, detour: float = 0.5) -> MDP:
     """A tiny MDP whose episodes end surely after two or three steps: 10 trajectories (notebook 04).
 
     States ``s0, s1, s2`` and the terminal ``end``; actions ``("left", "right")``.
 
     * ``s0``: ``left`` -> ``s1``, reward 0; ``right`` -> ``s1`` or ``s2`` (1/2 each), reward 1.
-    * ``s1``: ``left`` -> ``end``, reward 1; ``right`` -> ``end`` or ``s2`` (1/2 each), reward 0.
+    * ``s1``: ``left`` -> ``end``, reward 1; ``right`` -> ``s2`` with probability ``detour`` (default
+      1/2), else ``end``, reward 0. With ``detour = 0`` every episode lasts exactly two steps.
     * ``s2``: ``left`` -> ``end``, reward 0; ``right`` -> ``end``, reward 2.
 
     Start in ``s0``. Because every episode ends within 3 steps, enumerating the trajectories of
@@ -267,7 +268,10 @@ def tiny_mdp(gamma: float = 0.9) -> MDP:
     transitions[0, 0, 1] = 1.0
     transitions[0, 1, [1, 2]] = 0.5
     transitions[1, 0, 3] = 1.0
-    transitions[1, 1, [3, 2]] = 0.5
+    if isinstance(detour, bool) or not isinstance(detour, numbers.Real) or not 0 <= detour <= 1:
+        raise ValueError(f"detour must be a probability in [0, 1], got {detour!r}")
+    transitions[1, 1, 3] = 1.0 - detour
+    transitions[1, 1, 2] = detour
     transitions[2, :, 3] = 1.0
     transitions[3, :, 3] = 1.0
     rewards = np.array([[0.0, 1.0], [1.0, 0.0], [0.0, 2.0], [0.0, 0.0]])  # [S, A]
