@@ -3,3 +3,30 @@
 Modules by concern, imports pointing one way:
 symbolic -> distributions -> derivations / estimators / mdp -> plots -> widgets.
 """
+
+# --- symbolic core and distributions (notebook 01)
+from pgviz.symbolic import eps, x
+from pgviz.distributions import Bernoulli, Categorical, Distribution, ExpLinear, Exponential, Gaussian
+from pgviz.derivations import (
+    check_fisher_identity,
+    check_score_mean_zero,
+    fisher_information,
+    log_derivative_trick,
+)
+
+# --- tabular MDPs, exact policy gradients, REINFORCE, the short corridor (notebooks 04-06)
+from pgviz.mdp import (
+    MDP,
+    Episodes,
+    enumerate_trajectories,
+    enumeration_policy_gradient,
+    enumeration_return,
+    exact_policy_gradient,
+    exact_return,
+    reinforce_gradients,
+    reinforce_learning_curves,
+    rollout,
+    short_corridor,
+    softmax_policy,
+    state_values,
+)

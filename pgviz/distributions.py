@@ -1,0 +1,406 @@
+"""Distributions, each defined once as a SymPy log-density; everything numeric is generated from it.
+
+For a distribution p(x; theta) the class holds
+
+* ``log_prob_expr``: log p(x; theta) as a SymPy expression in :data:`pgviz.symbolic.x`;
+* ``score_exprs``: d/dtheta_j log p(x; theta) for each parameter, by SymPy differentiation;
+* ``log_prob(x)`` -> [N] and ``score(x)`` -> [N, P]: NumPy functions compiled from those
+  expressions (:func:`pgviz.symbolic.numpy_function`);
+* ``sample(num_samples, rng)`` -> [N]: for a finite support, inverse-CDF sampling from the
+  probabilities exp(log p); for a continuous one, the symbolic reparameterization
+  x = g(eps; theta) applied to standard noise eps (checked against the log-density by
+  :meth:`Distribution.check_reparameterization`).
+
+Notebook 01 explains the score; notebook 03 the reparameterization.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import numbers
+from collections.abc import Sequence
+
+import numpy as np
+import sympy as sp
+
+from pgviz.symbolic import eps, exact_rational, numpy_function, x
+
+__all__ = ["Distribution", "Gaussian", "Bernoulli", "Categorical", "Exponential", "ExpLinear"]
+
+# The noise each reparameterization starts from: how to draw it, and its log-density in eps.
+NOISE = {
+    "standard_normal": (
+        lambda rng, n: rng.standard_normal(n),
+        -eps**2 / 2 - sp.log(2 * sp.pi) / 2,
+        sp.S.Reals,
+    ),
+    "standard_exponential": (
+        lambda rng, n: rng.standard_exponential(n),
+        -eps,
+        sp.Interval(0, sp.oo),
+    ),
+}
+
+
+def _check_real(name: str, value) -> float:
+    """A finite real number, else TypeError/ValueError naming the argument."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {type(value).__name__} {value!r}")
+    value = float(value)
+    if not np.isfinite(value):
+        raise ValueError(f"{name} must be finite, got {value}")
+    return value
+
+
+def _check_positive(name: str, value) -> float:
+    value = _check_real(name, value)
+    if value <= 0:
+        raise ValueError(f"{name} must be > 0, got {value}")
+    return value
+
+
+def check_num_samples(num_samples) -> int:
+    """A whole number >= 1, else TypeError/ValueError naming ``num_samples``."""
+    if isinstance(num_samples, bool) or not isinstance(num_samples, numbers.Integral):
+        raise TypeError(f"num_samples must be an int >= 1, got {type(num_samples).__name__} {num_samples!r}")
+    if num_samples < 1:
+        raise ValueError(f"num_samples must be >= 1, got {num_samples}")
+    return int(num_samples)
+
+
+def check_rng(rng) -> np.random.Generator:
+    """A ``numpy.random.Generator``, else TypeError naming ``rng``."""
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(
+            f"rng must be a numpy.random.Generator (e.g. numpy.random.default_rng(0)), got {type(rng).__name__}"
+        )
+    return rng
+
+
+def _readable(expr: sp.Expr) -> sp.Expr:
+    """The shortest of a few equal forms of ``expr`` (as differentiated, simplified, cancelled)."""
+    return min((expr, sp.simplify(expr), sp.cancel(expr)), key=sp.count_ops)
+
+
+@functools.lru_cache(maxsize=256)
+def _symbolic_expectation(log_prob_expr: sp.Expr, support: sp.Set, expr: sp.Expr) -> sp.Expr:
+    """E[expr] = sum or integral of expr * exp(log p) over the support, parameters kept symbolic."""
+    if isinstance(support, sp.FiniteSet):
+        total = sum(sp.exp(log_prob_expr.subs(x, v)) * expr.subs(x, v) for v in sorted(support))
+    else:
+        total = sp.integrate(expr * sp.exp(log_prob_expr), (x, support.inf, support.sup))
+    return sp.simplify(total)
+
+
+class Distribution:
+    """A parametric distribution p(x; theta) generated from its SymPy log-density.
+
+    Subclasses set, in ``__init__``, the parameter symbols and values, the log-density, the
+    support (a SymPy set) and, for continuous ones, a reparameterization, then call
+    :meth:`_define`. Instances are immutable; :meth:`with_params` returns a changed copy.
+    """
+
+    #: ``True`` when exp(log p) sums/integrates to 1 over the support.
+    is_normalized = True
+
+    def _define(self, symbols, values, log_prob_expr, support, reparameterization=None, noise=None):
+        self.param_symbols: tuple[sp.Symbol, ...] = tuple(symbols)
+        self.param_names: tuple[str, ...] = tuple(s.name for s in self.param_symbols)
+        self._values = np.array(values, dtype=float)  # [P]
+        self.log_prob_expr: sp.Expr = log_prob_expr
+        self.score_exprs: tuple[sp.Expr, ...] = tuple(_readable(sp.diff(log_prob_expr, s)) for s in self.param_symbols)
+        self.support: sp.Set = support
+        self.reparameterization: sp.Expr | None = reparameterization
+        self.noise: str | None = noise
+        args = (x, *self.param_symbols)
+        if self.is_finite:
+            self.support_values = np.array([float(v) for v in sorted(support)], dtype=float)  # [K]
+            self._table_log_prob = [numpy_function(log_prob_expr.subs(x, v), self.param_symbols) for v in sorted(support)]
+            self._table_score = [
+                [numpy_function(e.subs(x, v), self.param_symbols) for e in self.score_exprs] for v in sorted(support)
+            ]
+        else:
+            self._log_prob_fn = numpy_function(log_prob_expr, args)
+            self._score_fns = [numpy_function(e, args) for e in self.score_exprs]
+        if reparameterization is not None:
+            self._transform_fn = numpy_function(reparameterization, (eps, *self.param_symbols))
+
+    # ----------------------------------------------------------------- parameters
+    @property
+    def num_params(self) -> int:
+        """P, the length of the parameter vector theta."""
+        return len(self.param_symbols)
+
+    @property
+    def param_vector(self) -> np.ndarray:
+        """theta as a [P] array, in ``param_names`` order (a copy)."""
+        return self._values.copy()
+
+    @property
+    def params(self) -> dict[str, float]:
+        """``{name: value}`` in ``param_names`` order."""
+        return dict(zip(self.param_names, self._values.tolist()))
+
+    @property
+    def subs(self) -> dict[sp.Symbol, sp.Rational]:
+        """``{symbol: exact value}``, for substituting the current parameters into SymPy expressions."""
+        return {s: exact_rational(v) for s, v in zip(self.param_symbols, self._values)}
+
+    def _check_param_vector(self, theta: np.ndarray) -> np.ndarray:
+        """Validate a [P] parameter vector (subclasses add range checks)."""
+        for name, value in zip(self.param_names, theta):
+            _check_real(name, float(value))
+        return theta
+
+    def with_params(self, theta) -> Distribution:
+        """A copy with the parameter vector theta ([P], ``param_names`` order)."""
+        try:
+            theta = np.array(theta, dtype=float).reshape(-1)
+        except (TypeError, ValueError) as error:
+            raise TypeError(f"theta must be a sequence of {self.num_params} real numbers") from error
+        if theta.shape != (self.num_params,):
+            raise ValueError(f"theta must have {self.num_params} entries ({', '.join(self.param_names)}), got {theta.size}")
+        self._check_param_vector(theta)
+        new = copy.copy(self)
+        new._values = theta
+        new.__dict__.pop("_tables", None)
+        return new
+
+    # ----------------------------------------------------------------- support
+    @property
+    def is_finite(self) -> bool:
+        """True for a finite support (a probability mass function)."""
+        return isinstance(self.support, sp.FiniteSet)
+
+    def _check_x(self, x_values) -> np.ndarray:
+        try:
+            values = np.asarray(x_values, dtype=float)
+        except (TypeError, ValueError) as error:
+            raise TypeError(f"x must be an array of real numbers, got {type(x_values).__name__}") from error
+        if not np.all(np.isfinite(values)):
+            raise ValueError("x must be finite")
+        if self.is_finite:
+            if not np.all(np.isin(values, self.support_values)):
+                allowed = ", ".join(f"{v:g}" for v in self.support_values)
+                raise ValueError(f"x must lie in the support {{{allowed}}} of {type(self).__name__}")
+        else:
+            lower = float(self.support.inf)
+            if np.any(values < lower):
+                raise ValueError(f"x must lie in the support [{lower:g}, inf) of {type(self).__name__}, got min {values.min():g}")
+        return values
+
+    # ----------------------------------------------------------------- numerics
+    def _tables_now(self):
+        """For a finite support: log p and the score at every support point, [K] and [K, P]."""
+        tables = self.__dict__.get("_tables")
+        if tables is None:
+            theta = self._values
+            log_prob = np.array([float(f(*theta)) for f in self._table_log_prob])
+            score = np.array([[float(f(*theta)) for f in row] for row in self._table_score])
+            tables = self.__dict__["_tables"] = (log_prob, score)
+        return tables
+
+    def _support_index(self, values: np.ndarray) -> np.ndarray:
+        return np.searchsorted(self.support_values, values)
+
+    def probabilities(self) -> np.ndarray:
+        """[K] probabilities exp(log p(x_k)) of the support points (finite support only)."""
+        if not self.is_finite:
+            raise TypeError(f"{type(self).__name__} has a continuous support: it has a density, not probabilities")
+        return np.exp(self._tables_now()[0])
+
+    def log_prob(self, x_values) -> np.ndarray:
+        """log p(x; theta) for each sample: x [N] -> [N]."""
+        values = self._check_x(x_values)
+        if self.is_finite:
+            return self._tables_now()[0][self._support_index(values)]
+        return self._log_prob_fn(values, *self._values)
+
+    def score(self, x_values) -> np.ndarray:
+        """The score d/dtheta log p(x; theta): x [N] -> [N, P], columns in ``param_names`` order."""
+        values = self._check_x(x_values)
+        if self.is_finite:
+            return self._tables_now()[1][self._support_index(values)]
+        return np.stack([fn(values, *self._values) for fn in self._score_fns], axis=-1)
+
+    def sample(self, num_samples, rng) -> np.ndarray:
+        """``num_samples`` independent draws x ~ p(x; theta) using ``rng``: -> [N].
+
+        Finite support: inverse CDF of the probabilities exp(log p). Continuous: x = g(eps; theta)
+        with eps drawn from the standard noise of the reparameterization.
+        """
+        num_samples = check_num_samples(num_samples)
+        rng = check_rng(rng)
+        if not self.is_normalized:
+            raise ValueError(
+                f"{type(self).__name__} as written is not normalized, so it cannot be sampled; "
+                "give it a finite action set to normalize it"
+            )
+        if self.is_finite:
+            cdf = np.cumsum(self.probabilities())
+            index = np.searchsorted(cdf / cdf[-1], rng.random(num_samples), side="right")
+            return self.support_values[np.minimum(index, len(self.support_values) - 1)]
+        return self.transform(self.sample_noise(num_samples, rng))
+
+    def sample_noise(self, num_samples, rng) -> np.ndarray:
+        """Parameter-free noise eps [N] of the reparameterization (TypeError when there is none)."""
+        if self.reparameterization is None:
+            raise TypeError(f"{type(self).__name__} has no reparameterization x = g(eps; theta)")
+        num_samples = check_num_samples(num_samples)
+        rng = check_rng(rng)
+        return NOISE[self.noise][0](rng, num_samples)
+
+    def transform(self, eps_values) -> np.ndarray:
+        """x = g(eps; theta) for noise eps [N] -> [N] (the reparameterization)."""
+        if self.reparameterization is None:
+            raise TypeError(f"{type(self).__name__} has no reparameterization x = g(eps; theta)")
+        return self._transform_fn(np.asarray(eps_values, dtype=float), *self._values)
+
+    # ----------------------------------------------------------------- exact, symbolic
+    @property
+    def density_expr(self) -> sp.Expr:
+        """p(x; theta) = exp(log p(x; theta))."""
+        return sp.exp(self.log_prob_expr)
+
+    def expectation(self, expr, symbolic: bool = False) -> sp.Expr:
+        """E[expr] under p, exactly: a sum over a finite support, an integral otherwise.
+
+        ``expr`` is a SymPy expression in ``x`` (and possibly the parameter symbols). The sum or
+        integral is done with the parameters as symbols (and cached); with ``symbolic=False`` the
+        current values are then put in (as the exact rationals equal to the floats) and the result
+        is evaluated to 30 significant digits.
+        """
+        if not self.is_normalized:
+            raise ValueError(f"{type(self).__name__} as written is not normalized: it has no expectation")
+        result = _symbolic_expectation(self.log_prob_expr, self.support, sp.sympify(expr))
+        return result if symbolic else result.subs(self.subs).evalf(30)
+
+    def check_reparameterization(self) -> bool:
+        """True when x = g(eps; theta) carries the noise density to p(x; theta), by change of variables:
+        log p(g(eps); theta) + log |dg/deps| = log p_noise(eps), proved by SymPy."""
+        if self.reparameterization is None:
+            raise TypeError(f"{type(self).__name__} has no reparameterization x = g(eps; theta)")
+        g = self.reparameterization
+        noise_log_density = NOISE[self.noise][1]
+        lhs = self.log_prob_expr.subs(x, g) + sp.log(sp.Abs(sp.diff(g, eps)))
+        return sp.simplify(sp.expand_log(lhs - noise_log_density, force=True)) == 0
+
+    # ----------------------------------------------------------------- display
+    def _signature_latex(self) -> str:
+        names = ", ".join(sp.latex(s) for s in self.param_symbols)
+        return f"p(x;\\, {names})"
+
+    def _repr_latex_(self) -> str:
+        return f"$\\log {self._signature_latex()} = {sp.latex(self.log_prob_expr)}$"
+
+    def __repr__(self) -> str:
+        values = ", ".join(f"{n}={v:.4g}" for n, v in self.params.items())
+        return f"{type(self).__name__}({values})"
+
+
+class Gaussian(Distribution):
+    """Normal distribution N(mu, sigma^2); x = mu + sigma * eps with eps ~ N(0, 1).
+
+    log p(x; mu, sigma) = -(x - mu)^2 / (2 sigma^2) - log sigma - log(2 pi) / 2.
+    Score: ((x - mu)/sigma^2, ((x - mu)^2 - sigma^2)/sigma^3). Notebooks 01–03.
+    """
+
+    def __init__(self, mu: float = 0.0, sigma: float = 1.0):
+        mu = _check_real("mu", mu)
+        sigma = _check_positive("sigma", sigma)
+        mu_s, sigma_s = sp.Symbol("mu", real=True), sp.Symbol("sigma", positive=True)
+        log_p = -((x - mu_s) ** 2) / (2 * sigma_s**2) - sp.log(sigma_s) - sp.log(2 * sp.pi) / 2
+        self._define((mu_s, sigma_s), (mu, sigma), log_p, sp.S.Reals, mu_s + sigma_s * eps, "standard_normal")
+
+    def _check_param_vector(self, theta):
+        _check_real("mu", theta[0])
+        _check_positive("sigma", theta[1])
+        return theta
+
+
+class Exponential(Distribution):
+    """Exponential distribution with rate lambda on [0, inf); x = eps / lambda with eps ~ Exp(1).
+
+    log p(x; lambda) = log lambda - lambda x. Score: 1/lambda - x.
+    """
+
+    def __init__(self, rate: float = 1.0):
+        rate = _check_positive("rate", rate)
+        rate_s = sp.Symbol("lambda", positive=True)
+        log_p = sp.log(rate_s) - rate_s * x
+        self._define((rate_s,), (rate,), log_p, sp.Interval(0, sp.oo), eps / rate_s, "standard_exponential")
+        self.param_names = ("rate",)
+
+    def _check_param_vector(self, theta):
+        _check_positive("rate", theta[0])
+        return theta
+
+
+class Bernoulli(Distribution):
+    """Bernoulli distribution on {0, 1} with logit z: p(1) = 1 / (1 + exp(-z)).
+
+    log p(x; z) = x z - log(1 + exp z). Score: x - sigmoid(z) (the feature minus its mean).
+    """
+
+    def __init__(self, logit: float = 0.0):
+        logit = _check_real("logit", logit)
+        z = sp.Symbol("z", real=True)
+        log_p = x * z - sp.log(1 + sp.exp(z))
+        self._define((z,), (logit,), log_p, sp.FiniteSet(0, 1))
+        self.param_names = ("logit",)
+
+
+class Categorical(Distribution):
+    """Categorical distribution on {0, ..., K-1} with softmax logits z_0..z_{K-1} (a vector parameter).
+
+    log p(x; z) = sum_k delta_{x,k} z_k - log sum_k exp z_k.
+    Score: d/dz_j = delta_{x,j} - p(j) (one-hot minus the probabilities).
+    ``param_names`` expands the vector: ("logit_0", ..., "logit_{K-1}").
+    """
+
+    def __init__(self, logits: Sequence[float] = (0.0, 0.0, 0.0)):
+        if isinstance(logits, (str, bytes)) or not hasattr(logits, "__len__"):
+            raise TypeError(f"logits must be a sequence of at least 2 real numbers, got {type(logits).__name__}")
+        values = [_check_real(f"logits[{k}]", v) for k, v in enumerate(logits)]
+        if len(values) < 2:
+            raise ValueError(f"logits must have at least 2 entries, got {len(values)}")
+        z = sp.symbols(f"z_0:{len(values)}", real=True)
+        log_p = sum(sp.KroneckerDelta(x, k) * z_k for k, z_k in enumerate(z)) - sp.log(sum(sp.exp(z_k) for z_k in z))
+        self._define(z, values, log_p, sp.FiniteSet(*range(len(values))))
+        self.param_names = tuple(f"logit_{k}" for k in range(len(values)))
+
+
+class ExpLinear(Distribution):
+    """The exp-linear policy pi(a; alpha, beta) = exp(alpha + beta a) of seed 000.
+
+    ``ExpLinear(alpha, beta)`` is the policy *as written*: log pi = alpha + beta a, score (1, a).
+    It is not normalized (it does not sum to one over any action set), so it has no samples and no
+    expectations. ``ExpLinear(alpha, beta, actions=(a_1, ..., a_K))`` normalizes it over a finite
+    action set: log pi = alpha + beta a - log sum_b exp(alpha + beta b), a softmax policy whose
+    score is (0, a - E[a]): the feature minus its expectation, and alpha cancels. Notebook 01.
+    """
+
+    def __init__(self, alpha: float = 0.0, beta: float = 1.0, actions: Sequence[float] | None = None):
+        alpha = _check_real("alpha", alpha)
+        beta = _check_real("beta", beta)
+        alpha_s, beta_s = sp.Symbol("alpha", real=True), sp.Symbol("beta", real=True)
+        linear = alpha_s + beta_s * x
+        if actions is None:
+            self.is_normalized = False
+            self._define((alpha_s, beta_s), (alpha, beta), linear, sp.S.Reals)
+            return
+        if isinstance(actions, (str, bytes)) or not hasattr(actions, "__len__"):
+            raise TypeError(f"actions must be a sequence of distinct real numbers, got {type(actions).__name__}")
+        values = [_check_real(f"actions[{k}]", a) for k, a in enumerate(actions)]
+        if len(values) < 2 or len(set(values)) != len(values):
+            raise ValueError(f"actions must hold at least 2 distinct numbers, got {values}")
+        exact_actions = [sp.nsimplify(a, rational=True) for a in values]
+        normalizer = sp.log(sum(sp.exp(linear.subs(x, a)) for a in exact_actions))
+        self._define((alpha_s, beta_s), (alpha, beta), linear - normalizer, sp.FiniteSet(*exact_actions))
+
+    def _signature_latex(self) -> str:
+        return "\\pi(a;\\, \\alpha, \\beta)"
+
+    def _repr_latex_(self) -> str:
+        return f"$\\log {self._signature_latex()} = {sp.latex(self.log_prob_expr.subs(x, sp.Symbol('a')))}$"
