@@ -54,6 +54,7 @@ __all__ = [
     "trajectory_labels",
     "match_trajectories",
     "reinforce_training",
+    "estimator_statistics",
     "LearningCurves",
     "REDUCTIONS",
 ]
@@ -1168,3 +1169,44 @@ def reinforce_training(mdp: MDP, features, theta0, alpha: float, batch_size: int
         returns.append(exact_return(mdp, softmax_policy(theta, features)))
     return {"theta": np.array(thetas), "loss": np.array(losses), "J": np.array(returns),
             "mean_return": np.array(mean_returns)}
+
+
+ESTIMATORS = {
+    "plain": {"baseline": False, "reward_to_go": False},
+    "baseline": {"baseline": True, "reward_to_go": False},
+    "reward-to-go": {"baseline": False, "reward_to_go": True},
+    "reward-to-go + baseline": {"baseline": True, "reward_to_go": True},
+}
+
+
+def estimator_statistics(mdp: MDP, theta, features, num_episodes: int, rng: np.random.Generator,
+                         baseline=None) -> dict:
+    """Mean, standard error and variance of the four REINFORCE estimators on the same episodes (notebook 06).
+
+    The estimators are those of :func:`reinforce_gradients`: plain, with ``baseline`` (default: the
+    exact state values V_π, any action-independent choice keeps it unbiased), with reward-to-go,
+    and with both.
+
+    Returns {name: {"mean": [P], "standard_error": [P], "variance": float (Σ_p Var of one-episode
+    estimates), "z": [P] (|mean − exact| / SE)}}, plus "exact": [P].
+    """
+    _check_mdp(mdp)
+    features = _check_features(mdp, features)
+    theta = _check_theta(theta, features)
+    num_episodes = _check_count(num_episodes, "num_episodes", 2)
+    _check_generator(rng)
+    pi = softmax_policy(theta, features)
+    b = state_values(mdp, pi) if baseline is None else baseline
+    exact = exact_policy_gradient(mdp, theta, features)
+    episodes = _simulate(mdp, pi, num_episodes, rng, 100_000)
+    result = {"exact": exact}
+    for name, options in ESTIMATORS.items():
+        per_episode = reinforce_gradients(episodes, theta, features,
+                                          baseline=b if options["baseline"] else None,
+                                          reward_to_go=options["reward_to_go"])  # [N, P]
+        mean = per_episode.mean(axis=0)
+        se = per_episode.std(axis=0, ddof=1) / np.sqrt(num_episodes)
+        result[name] = {"mean": mean, "standard_error": se,
+                        "variance": float(per_episode.var(axis=0, ddof=1).sum()),
+                        "z": np.abs(mean - exact) / se}
+    return result

@@ -97,7 +97,7 @@ def plot_policy_paths(p_right, collapsed, p_star, title):
     ax.set_xlabel("episode")
     ax.set_ylabel("π(right)")
     ax.set_title(title)
-    ax.legend(loc="center right", fontsize=9)
+    ax.legend(loc="lower right", fontsize=9)
     return fig
 
 
