@@ -42,6 +42,9 @@ class IdentityCheck:
     rhs: sp.Basic
     holds: bool
 
+    def __repr__(self) -> str:
+        return f"IdentityCheck({self.title!r}: {'holds' if self.holds else 'FAILS'})"
+
     def _repr_latex_(self) -> str:
         verdict = "\\checkmark\\ \\text{holds}" if self.holds else "\\times\\ \\text{fails}"
         return (
@@ -102,6 +105,10 @@ class LogDerivativeTrick:
     direct: sp.Expr = sp.S.Zero
     score_form: sp.Expr = sp.S.Zero
     holds: bool = False
+
+    def __repr__(self) -> str:
+        verdict = "holds" if self.holds else "FAILS"
+        return f"LogDerivativeTrick(d/d{self.param}: {self.direct} = {self.score_form}, {verdict})"
 
     def _repr_latex_(self) -> str:
         theta = sp.latex(self.param)
