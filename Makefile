@@ -6,6 +6,8 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.pgviz-installed
 FIRST_NOTEBOOK := notebooks/01-what-is-grad-log-pi.ipynb
 LAB_ARGS ?=
+# Jupyter refuses to run as root without --allow-root (containers, CI): add it only there.
+AS_ROOT := $(if $(filter 0,$(shell id -u 2>/dev/null)),--allow-root,)
 NOTEBOOKS ?= notebooks/[0-9][0-9]-*.ipynb
 
 .PHONY: help setup lab test execute bench clean
@@ -26,7 +28,7 @@ $(STAMP): requirements.txt pyproject.toml
 setup: $(STAMP)
 
 lab: $(STAMP)
-	$(BIN)/jupyter lab $(LAB_ARGS) $(FIRST_NOTEBOOK)
+	$(BIN)/jupyter lab $(AS_ROOT) $(LAB_ARGS) $(FIRST_NOTEBOOK)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
