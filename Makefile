@@ -27,8 +27,10 @@ $(STAMP): requirements.txt pyproject.toml
 
 setup: $(STAMP)
 
+# Serve the repository root (not notebooks/, which a file argument alone would pick), so paths
+# match the Binder links: lab/tree/notebooks/NN-slug.ipynb.
 lab: $(STAMP)
-	$(BIN)/jupyter lab $(AS_ROOT) $(LAB_ARGS) $(FIRST_NOTEBOOK)
+	$(BIN)/jupyter lab --ServerApp.root_dir=. $(AS_ROOT) $(LAB_ARGS) $(FIRST_NOTEBOOK)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
