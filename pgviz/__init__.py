@@ -30,3 +30,20 @@ from pgviz.mdp import (
     softmax_policy,
     state_values,
 )
+
+# --- cost functions and Monte Carlo gradient estimators (notebooks 01-03)
+from pgviz.costs import COSTS, cost, parse_cost
+from pgviz.estimators import (
+    confidence_interval,
+    control_variate,
+    estimate,
+    exact_expectation,
+    exact_gradient,
+    exact_variance,
+    optimal_baseline,
+    pathwise,
+    running_mean,
+    running_standard_error,
+    score_function,
+    standard_error,
+)

@@ -1,0 +1,181 @@
+"""Cost functions f(x) as SymPy expressions in :data:`pgviz.symbolic.x`, and a safe parser for typed ones.
+
+The catalog (notebooks 02 and 03, and the Mohamed et al. (2020) Section 3 reproduction):
+
+* ``"linear"``    f(x) = x
+* ``"square"``    f(x) = (x - k)^2
+* ``"bump"``      f(x) = exp(-k x^2)
+* ``"cosine"``    f(x) = cos(k x)
+* ``"step"``      f(x) = 1[x > k]     (Heaviside, 0 at the jump: not differentiable)
+* ``"abs"``       f(x) = |x - k|      (a kink: differentiable almost everywhere)
+
+Because f is symbolic, the pathwise estimator can differentiate it and the exact gradient can be
+integrated. :func:`parse_cost` turns a reader's text into such an expression without ever calling
+``eval`` or ``sympify`` on it: the text is parsed by Python's :mod:`ast` and only whitelisted
+nodes, functions and the symbol ``x`` are turned into SymPy objects by hand.
+"""
+
+from __future__ import annotations
+
+import ast
+import numbers
+
+import sympy as sp
+
+from pgviz.symbolic import exact_rational, x
+
+__all__ = ["COSTS", "k", "cost", "parse_cost", "MAX_COST_LENGTH"]
+
+#: The symbol of a cost's constant (the shift or frequency k of the catalog).
+k = sp.Symbol("k", real=True)
+
+#: name -> (expression in x and k, the default k, a short description).
+COSTS: dict[str, tuple[sp.Expr, float, str]] = {
+    "linear": (x, 0.0, "x"),
+    "square": ((x - k) ** 2, 1.0, "(x - k)²"),
+    "bump": (sp.exp(-k * x**2), 1.0, "exp(-k x²)"),
+    "cosine": (sp.cos(k * x), 1.0, "cos(k x)"),
+    "step": (sp.Heaviside(x - k, 0), 0.0, "1[x > k]"),
+    "abs": (sp.Abs(x - k), 0.0, "|x - k|"),
+}
+
+
+def cost(name: str, k_value: float | None = None) -> sp.Expr:
+    """The catalog cost ``name`` with its constant k set to ``k_value`` (an exact rational).
+
+    ``cost("square", 2.0)`` is (x - 2)². Names: see :data:`COSTS`. Notebook 02.
+    """
+    if not isinstance(name, str) or name not in COSTS:
+        raise ValueError(f"name must be one of {sorted(COSTS)}, got {name!r}")
+    expr, default, _ = COSTS[name]
+    if k_value is None:
+        k_value = default
+    if isinstance(k_value, bool) or not isinstance(k_value, numbers.Real):
+        raise TypeError(f"k_value must be a real number, got {type(k_value).__name__}")
+    if not abs(float(k_value)) < 1e6:
+        raise ValueError(f"k_value must be finite with |k| < 1e6, got {k_value}")
+    return expr.subs(k, exact_rational(float(k_value)))
+
+
+# --------------------------------------------------------------------------------- safe parsing
+MAX_COST_LENGTH = 200
+MAX_NODES = 80
+MAX_EXPONENT = 10
+MAX_CONSTANT = 1e6
+
+_FUNCTIONS = {
+    "exp": (1, sp.exp),
+    "log": (1, sp.log),
+    "sqrt": (1, sp.sqrt),
+    "sin": (1, sp.sin),
+    "cos": (1, sp.cos),
+    "tan": (1, sp.tan),
+    "tanh": (1, sp.tanh),
+    "abs": (1, sp.Abs),
+    "step": (1, lambda a: sp.Heaviside(a, 0)),
+    "max": (2, sp.Max),
+    "min": (2, sp.Min),
+}
+_NAMES = {"x": x, "pi": sp.pi, "e": sp.E}
+_BINARY = {ast.Add: sp.Add, ast.Sub: lambda a, b: a - b, ast.Mult: sp.Mul, ast.Div: lambda a, b: a / b}
+ALLOWED_TEXT = ("numbers, x, pi, e, + - * / ** (or ^), parentheses and the functions "
+                + ", ".join(sorted(_FUNCTIONS)))
+
+
+def parse_cost(text: str) -> sp.Expr:
+    """A cost f(x) typed by a reader, as a SymPy expression in ``x``, parsed safely (notebook 02).
+
+    Allowed: numbers, ``x``, ``pi``, ``e``, ``+ - * /``, ``**`` or ``^`` with a constant exponent
+    of magnitude <= 10, parentheses and the functions exp, log, sqrt, sin, cos, tan, tanh, abs,
+    step (1 when the argument is > 0), max, min. Anything else - attribute access, subscripts,
+    other names (dunders, ``__import__``), keywords, lambdas, comparisons, strings, huge powers,
+    more than 200 characters - raises ``ValueError`` with a readable message. Nothing in the text
+    is executed: it is parsed with :func:`ast.parse` (which only builds a syntax tree) and each
+    allowed node is turned into a SymPy object by hand; SymPy's own parser is never used.
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"text must be a str, got {type(text).__name__}")
+    stripped = text.strip()
+    if not stripped:
+        raise ValueError("text is empty: type a cost f(x) such as (x - 1)**2")
+    if len(stripped) > MAX_COST_LENGTH:
+        raise ValueError(f"text is too long ({len(stripped)} characters; at most {MAX_COST_LENGTH})")
+    if any(ord(c) > 127 for c in stripped):
+        raise ValueError("text may only contain plain ASCII characters")
+    try:
+        tree = ast.parse(stripped, mode="eval")
+    except SyntaxError as error:
+        raise ValueError(f"cannot read {stripped!r}: {error.msg}") from None
+    nodes = sum(1 for _ in ast.walk(tree))
+    if nodes > MAX_NODES:
+        raise ValueError(f"the expression is too large ({nodes} parts; at most {MAX_NODES})")
+    expr = _build(tree.body)
+    if not isinstance(expr, sp.Expr):
+        raise ValueError("the text is not an expression in x")
+    if expr.free_symbols - {x}:
+        raise ValueError("only the variable x is allowed")
+    if expr.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
+        raise ValueError("the expression is undefined (division by zero?)")
+    return expr
+
+
+def _constant_value(expr: sp.Expr) -> float | None:
+    if expr.free_symbols:
+        return None
+    try:
+        value = complex(sp.N(expr, 20))
+    except (TypeError, ValueError):
+        return None
+    return value.real if value.imag == 0 else None
+
+
+def _build(node: ast.AST) -> sp.Expr:
+    """Turn one whitelisted syntax-tree node into SymPy; ValueError for anything else."""
+    if isinstance(node, ast.Constant):
+        value = node.value
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ValueError(f"only numbers are allowed as constants, got {type(value).__name__} {value!r}")
+        if not abs(value) <= MAX_CONSTANT:
+            raise ValueError(f"numbers must be at most {MAX_CONSTANT:g} in size, got {value!r}")
+        return sp.Integer(value) if isinstance(value, int) else exact_rational(value)
+    if isinstance(node, ast.Name):
+        if node.id not in _NAMES:
+            hint = " (functions must be called, e.g. exp(x))" if node.id in _FUNCTIONS else ""
+            raise ValueError(f"unknown name {node.id!r}{hint}; allowed: {ALLOWED_TEXT}")
+        return _NAMES[node.id]
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.UAdd, ast.USub)):
+        operand = _build(node.operand)
+        return -operand if isinstance(node.op, ast.USub) else operand
+    if isinstance(node, ast.BinOp):
+        left, right = _build(node.left), _build(node.right)
+        if isinstance(node.op, (ast.Pow, ast.BitXor)):
+            exponent = _constant_value(right)
+            if exponent is None:
+                raise ValueError("the exponent of ** must be a constant number (use exp(...) for powers of e)")
+            if abs(exponent) > MAX_EXPONENT:
+                raise ValueError(f"exponents must be at most {MAX_EXPONENT} in size, got {exponent:g}")
+            base = _constant_value(left)
+            if base is not None and abs(base) > 1e3:
+                raise ValueError(f"the power {base:g}**{exponent:g} is too large")
+            return sp.Pow(left, right)
+        for op_type, build in _BINARY.items():
+            if isinstance(node.op, op_type):
+                if op_type is ast.Div and right == 0:
+                    raise ValueError("division by zero")
+                return build(left, right)
+        raise ValueError(f"the operator {type(node.op).__name__} is not allowed; allowed: {ALLOWED_TEXT}")
+    if isinstance(node, ast.Call):
+        if not isinstance(node.func, ast.Name) or node.func.id not in _FUNCTIONS:
+            shown = node.func.id if isinstance(node.func, ast.Name) else "this"
+            raise ValueError(f"calling {shown!r} is not allowed; functions: {', '.join(sorted(_FUNCTIONS))}")
+        if node.keywords:
+            raise ValueError("keyword arguments are not allowed")
+        arity, build = _FUNCTIONS[node.func.id]
+        if len(node.args) != arity or any(isinstance(a, ast.Starred) for a in node.args):
+            raise ValueError(f"{node.func.id} takes {arity} argument{'s' if arity > 1 else ''}")
+        return build(*(_build(a) for a in node.args))
+    if isinstance(node, ast.Attribute):
+        raise ValueError("attribute access (a dot after a name) is not allowed")
+    if isinstance(node, ast.Lambda):
+        raise ValueError("lambda is not allowed")
+    raise ValueError(f"{type(node).__name__} is not allowed in a cost; allowed: {ALLOWED_TEXT}")
