@@ -23,6 +23,12 @@ APP_CONTROLS = ("num_samples", "theta", "param", "cost")
 # Slider ranges for the parameters of the catalog's distributions (others: value -/+ 3).
 PARAM_RANGES = {"mu": (-3.0, 3.0), "sigma": (0.2, 3.0), "rate": (0.2, 5.0), "logit": (-4.0, 4.0)}
 GRID_POINTS = 240
+# The N marker is drawn above the legend (zorder 5), so moving it redraws only the marker (blitting
+# redraws everything stacked above a changing artist).
+MOVING_ZORDER = 6
+# The axes' empty left/right title texts (zorder 3) are re-marked stale by every draw, so blitting
+# redraws all artists stacked above them; a legend below zorder 3 is left out of that redraw.
+LEGEND_ZORDER = 2.9
 
 
 def _terms(name: str, f, dist: Distribution, num_samples: int, seed: int) -> np.ndarray:
@@ -131,9 +137,10 @@ class ConvergenceApp(FigureApp):
         self.bands = {name: band for name, band in zip(estimators, self.ax.collections)}
         self.exact_line = self.ax.lines[len(estimators)]
         self.markers = {name: self.ax.errorbar([num_samples], [0.0], yerr=[0.0], fmt="o", ms=7, capsize=4,
-                                               color=ESTIMATOR_COLORS[name], mec=COLORS["exact"])
+                                               color=ESTIMATOR_COLORS[name], mec=COLORS["exact"], zorder=MOVING_ZORDER)
                         for name in estimators}
-        self.vline = self.ax.axvline(num_samples, color=COLORS["highlight"], lw=1)
+        self.vline = self.ax.axvline(num_samples, color=COLORS["highlight"], lw=1, zorder=MOVING_ZORDER)
+        self.ax.get_legend().set_zorder(LEGEND_ZORDER)
         self._set_ylim()
 
         controls_list = []
@@ -219,7 +226,7 @@ class ConvergenceApp(FigureApp):
         label = sp.latex(self.dist.param_symbols[self.param])
         self.ax.set_ylabel(rf"estimate of $\partial\,\mathbb{{E}}[f]/\partial {label}$")
         self.ax.set_title(rf"Monte Carlo estimate of $\partial\,\mathbb{{E}}[{sp.latex(self.f)}]/\partial {label}$ converges")
-        self.ax.legend(loc="upper right", fontsize=9)
+        self.ax.legend(loc="upper right", fontsize=9).set_zorder(LEGEND_ZORDER)
         self._set_ylim()
 
     def _set_ylim(self) -> None:

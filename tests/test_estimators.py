@@ -1,0 +1,301 @@
+"""Monte Carlo gradient estimators against exact answers: closed forms, unbiasedness within 5 SE.
+
+Truths used: closed-form Gaussian expectations E[f] for every catalog cost (differentiated by SymPy),
+hand-derived variances for (x - k)^2 (see test_exact_variance_square_closed_forms), and exact
+enumeration for finite supports.
+"""
+
+import numpy as np
+import pytest
+import sympy as sp
+
+import pgviz
+from pgviz.costs import cost
+from pgviz.estimators import (
+    confidence_interval,
+    control_variate,
+    estimate,
+    exact_expectation,
+    exact_gradient,
+    exact_variance,
+    optimal_baseline,
+    pathwise,
+    running_mean,
+    running_standard_error,
+    score_function,
+    standard_error,
+)
+
+x = pgviz.x
+mu_s, sigma_s, k_s = sp.symbols("mu sigma k", real=True)
+Phi = lambda z: (1 + sp.erf(z / sp.sqrt(2))) / 2  # noqa: E731
+
+# Closed-form E[f] under N(mu, sigma^2) (standard Gaussian integrals), as SymPy expressions.
+CLOSED_MEANS = {
+    "linear": mu_s,
+    "square": (mu_s - k_s) ** 2 + sigma_s**2,
+    "bump": sp.exp(-k_s * mu_s**2 / (1 + 2 * k_s * sigma_s**2)) / sp.sqrt(1 + 2 * k_s * sigma_s**2),
+    "cosine": sp.cos(k_s * mu_s) * sp.exp(-k_s**2 * sigma_s**2 / 2),
+    "step": Phi((mu_s - k_s) / sigma_s),
+    "abs": sigma_s * sp.sqrt(2 / sp.pi) * sp.exp(-(mu_s - k_s) ** 2 / (2 * sigma_s**2))
+    + (mu_s - k_s) * (1 - 2 * Phi(-(mu_s - k_s) / sigma_s)),
+}
+K_VALUES = {"linear": 0.0, "square": 1.5, "bump": 0.7, "cosine": 2.0, "step": 0.3, "abs": -0.4}
+GRID = [(0.0, 1.0), (1.0, 0.5), (-1.0, 2.0)]
+
+
+def closed_gradient(name, mu, sigma):
+    mean = CLOSED_MEANS[name].subs(k_s, K_VALUES[name])
+    return np.array([float(sp.diff(mean, s).subs({mu_s: mu, sigma_s: sigma})) for s in (mu_s, sigma_s)])
+
+
+@pytest.mark.parametrize("name", sorted(CLOSED_MEANS))
+@pytest.mark.parametrize("mu, sigma", GRID)
+def test_exact_gradient_matches_closed_forms(name, mu, sigma):
+    """Quadrature/moments against the derivative of the closed-form Gaussian mean, to 1e-9."""
+    f = cost(name, K_VALUES[name])
+    got = exact_gradient(f, pgviz.Gaussian(mu, sigma))
+    np.testing.assert_allclose(got, closed_gradient(name, mu, sigma), rtol=1e-9, atol=1e-11)
+
+
+def test_quadrature_agrees_with_sympy_integration():
+    """For a polynomial f the exact moments, the quadrature and SymPy's integral agree."""
+    dist = pgviz.Gaussian(0.5, 1.5)
+    h = (x - 1) ** 3 * dist.score_exprs[1]
+    symbolic = exact_expectation(h, dist, method="symbolic")
+    np.testing.assert_allclose(exact_expectation(h, dist, method="moments"), symbolic, rtol=1e-12)
+    np.testing.assert_allclose(exact_expectation(h, dist, method="quadrature"), symbolic, rtol=1e-10)
+    step = sp.Heaviside(x - 1, 0)
+    np.testing.assert_allclose(exact_expectation(step, dist), float(Phi(sp.Rational(-1, 3))), rtol=1e-12)
+
+
+NUM = 200_000
+
+
+@pytest.mark.parametrize("name", sorted(CLOSED_MEANS))
+@pytest.mark.parametrize("mu, sigma", GRID)
+def test_estimators_unbiased_within_5_se(name, mu, sigma):
+    """Mean of 2e5 seeded per-sample terms within 5 SE of the exact gradient, for every estimator."""
+    f = cost(name, K_VALUES[name])
+    dist = pgviz.Gaussian(mu, sigma)
+    exact = exact_gradient(f, dist)
+    runs = {
+        "no baseline": score_function(f, dist, NUM, np.random.default_rng(1)),
+        "baseline 2": score_function(f, dist, NUM, np.random.default_rng(2), baseline=2.0),
+        "optimal": score_function(f, dist, NUM, np.random.default_rng(3), baseline="optimal"),
+    }
+    if name != "step":
+        runs["pathwise"] = pathwise(f, dist, NUM, np.random.default_rng(4))
+    for label, terms in runs.items():
+        assert terms.shape == (NUM, 2)
+        se = standard_error(terms)
+        assert np.all(np.abs(estimate(terms) - exact) <= 5 * se), (label, estimate(terms), exact, se)
+
+
+@pytest.mark.parametrize("mu, sigma", GRID)
+def test_pathwise_is_silently_wrong_for_a_step(mu, sigma):
+    """d/dx 1[x > k] = 0 almost everywhere: every pathwise term is 0, the exact gradient is not."""
+    f = cost("step", 0.3)
+    dist = pgviz.Gaussian(mu, sigma)
+    terms = pathwise(f, dist, NUM, np.random.default_rng(5))
+    assert np.all(terms == 0.0)
+    exact = exact_gradient(f, dist)
+    assert np.all(np.abs(exact) > 0.01)
+    np.testing.assert_array_equal(exact_variance(f, dist, "pathwise"), [0.0, 0.0])
+
+
+def test_pathwise_and_score_function_share_samples():
+    """Equal seeds give the same x: pathwise for f = x is (1, eps) with x = mu + sigma*eps."""
+    dist = pgviz.Gaussian(1.0, 2.0)
+    terms = pathwise(x, dist, 1000, np.random.default_rng(7))
+    samples = dist.sample(1000, np.random.default_rng(7))
+    np.testing.assert_allclose(terms[:, 0], 1.0)
+    np.testing.assert_allclose(terms[:, 1], (samples - 1.0) / 2.0)
+    sf = score_function(x, dist, 1000, np.random.default_rng(7))
+    np.testing.assert_allclose(sf, samples[:, None] * dist.score(samples))
+
+
+@pytest.mark.parametrize("mu, sigma, k", [(1.0, 1.0, 1.0), (0.5, 2.0, -1.0), (-1.0, 0.7, 2.5)])
+def test_exact_variance_square_closed_forms(mu, sigma, k):
+    """Single-sample variances for f = (x - k)^2 under N(mu, sigma^2), derived by hand.
+
+    Write x = mu + sigma*eps, d = mu - k, so f = d^2 + 2 d sigma eps + sigma^2 eps^2; scores
+    s_mu = eps/sigma, s_sigma = (eps^2 - 1)/sigma; gradient (2d, 2 sigma). With a constant b and
+    c = d^2 - b, the even part of (f - b)^2 is c^2 + (4 d^2 sigma^2 + 2 c sigma^2) eps^2 + sigma^4 eps^4,
+    and E[eps^2, eps^4, eps^6, eps^8] = 1, 3, 15, 105, so
+      Var_mu(b)    = c^2/sigma^2 + 6c + 8 d^2 + 15 sigma^2         (b = 0: d^4/sigma^2 + 14 d^2 + 15 sigma^2)
+      Var_sigma(b) = 2c^2/sigma^2 + 20c + 40 d^2 + 74 sigma^2      (b = 0: 2d^4/sigma^2 + 60 d^2 + 74 sigma^2)
+    (using E[(eps^2-1)^2] = 2, E[eps^2 (eps^2-1)^2] = 10, E[eps^4 (eps^2-1)^2] = 78).
+    Minimizing over c: c = -3 sigma^2 for mu, -5 sigma^2 for sigma, so b* = (d^2 + 3 sigma^2, d^2 + 5 sigma^2)
+    and Var* = (8 d^2 + 6 sigma^2, 40 d^2 + 24 sigma^2).
+    Pathwise: f' = 2(d + sigma eps), dx/dmu = 1, dx/dsigma = eps: Var = (4 sigma^2, 4 d^2 + 8 sigma^2).
+    """
+    f = cost("square", k)
+    dist = pgviz.Gaussian(mu, sigma)
+    d, s2 = mu - k, sigma**2
+
+    def var_b(b):
+        c = d**2 - b
+        return [c**2 / s2 + 6 * c + 8 * d**2 + 15 * s2, 2 * c**2 / s2 + 20 * c + 40 * d**2 + 74 * s2]
+
+    np.testing.assert_allclose(exact_gradient(f, dist), [2 * d, 2 * sigma], rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(exact_variance(f, dist), var_b(0.0), rtol=1e-12)
+    np.testing.assert_allclose(exact_variance(f, dist, baseline=1.7), var_b(1.7), rtol=1e-12)
+    np.testing.assert_allclose(optimal_baseline(f, dist), [d**2 + 3 * s2, d**2 + 5 * s2], rtol=1e-12)
+    np.testing.assert_allclose(exact_variance(f, dist, baseline="optimal"),
+                               [8 * d**2 + 6 * s2, 40 * d**2 + 24 * s2], rtol=1e-12)
+    np.testing.assert_allclose(exact_variance(f, dist, "pathwise"), [4 * s2, 4 * d**2 + 8 * s2], rtol=1e-12)
+    # The quadrature rule gives the same numbers as the exact moments.
+    np.testing.assert_allclose(exact_variance(f, dist, baseline="optimal", method="quadrature"),
+                               [8 * d**2 + 6 * s2, 40 * d**2 + 24 * s2], rtol=1e-9)
+
+
+def _variance_se(terms):
+    """Standard error of the sample variance: sqrt((m4 - var^2) / N), m4 the 4th central moment."""
+    centred = terms - terms.mean(0)
+    return np.sqrt(((centred**4).mean(0) - centred.var(0) ** 2) / terms.shape[0])
+
+
+@pytest.mark.parametrize("name", ["square", "bump", "cosine", "step", "abs"])
+def test_sampled_variances_match_exact_variance(name):
+    """terms.var(0) within 5 standard errors of the variance estimate of exact_variance."""
+    f = cost(name, K_VALUES[name])
+    dist = pgviz.Gaussian(0.5, 1.2)
+    cases = [("score_function", None), ("score_function", "optimal"), ("score_function", -1.0)]
+    if name != "step":
+        cases.append(("pathwise", None))
+    for estimator, baseline in cases:
+        rng = np.random.default_rng(11)
+        terms = pathwise(f, dist, NUM, rng) if estimator == "pathwise" else \
+            score_function(f, dist, NUM, rng, baseline=baseline)
+        exact = exact_variance(f, dist, estimator, baseline)
+        assert np.all(np.abs(terms.var(0) - exact) <= 5 * _variance_se(terms)), (estimator, baseline)
+
+
+def test_finite_supports_by_enumeration():
+    """Bernoulli: E[f] = f(0)(1-p) + f(1)p, so d/dz = (f(1) - f(0)) p(1-p); score function unbiased."""
+    dist = pgviz.Bernoulli(0.4)
+    p = 1 / (1 + np.exp(-0.4))
+    f = (x - 3) ** 2  # f(0) = 9, f(1) = 4
+    np.testing.assert_allclose(exact_gradient(f, dist), [(4 - 9) * p * (1 - p)], rtol=1e-12)
+    terms = score_function(f, dist, NUM, np.random.default_rng(3), baseline=2.0)
+    assert abs(estimate(terms)[0] - (4 - 9) * p * (1 - p)) <= 5 * standard_error(terms)[0]
+    # On two points the optimal baseline makes every term equal the gradient: zero variance.
+    optimal = score_function(f, dist, 1000, np.random.default_rng(3), baseline="optimal")
+    np.testing.assert_allclose(optimal, (4 - 9) * p * (1 - p), rtol=1e-12)
+    np.testing.assert_allclose(exact_variance(f, dist, baseline="optimal"), [0.0], atol=1e-12)
+    # callable f gives the same terms as the SymPy one
+    np.testing.assert_allclose(score_function(lambda v: (v - 3) ** 2, dist, 100, np.random.default_rng(3)),
+                               score_function(f, dist, 100, np.random.default_rng(3)))
+    # Var of (f - b) s with s = x - p: E[(f-b)^2 (x-p)^2] - grad^2, by enumeration
+    expected = (1 - p) * 81 * p**2 + p * 16 * (1 - p) ** 2 - ((4 - 9) * p * (1 - p)) ** 2
+    np.testing.assert_allclose(exact_variance(f, dist), [expected], rtol=1e-12)
+
+
+def test_pathwise_refuses_distributions_without_reparameterization():
+    for dist in (pgviz.Bernoulli(0.0), pgviz.Categorical([0.0, 1.0, 2.0]), pgviz.ExpLinear(0.0, 1.0, actions=(0, 1))):
+        with pytest.raises(TypeError, match="reparameterization"):
+            pathwise(x, dist, 10, np.random.default_rng(0))
+        with pytest.raises(TypeError, match="reparameterization"):
+            exact_variance(x, dist, estimator="pathwise")
+
+
+def test_exponential_distribution_pathwise_and_score():
+    """Exp(rate): E[x^2] = 2/rate^2, so d/drate = -4/rate^3; both estimators within 5 SE."""
+    dist = pgviz.Exponential(2.0)
+    exact = -4 / 2.0**3
+    np.testing.assert_allclose(exact_gradient(x**2, dist), [exact], rtol=1e-12)
+    for terms in (score_function(x**2, dist, NUM, np.random.default_rng(1)), pathwise(x**2, dist, NUM, np.random.default_rng(1))):
+        assert abs(estimate(terms)[0] - exact) <= 5 * standard_error(terms)[0]
+
+
+def test_summaries():
+    terms = np.array([[1.0, 2.0], [3.0, 2.0], [5.0, 8.0]])
+    np.testing.assert_allclose(estimate(terms), [3.0, 4.0])
+    np.testing.assert_allclose(standard_error(terms), [2.0 / np.sqrt(3), np.sqrt(12.0) / np.sqrt(3)])
+    low, high = confidence_interval(terms, 0.95)
+    np.testing.assert_allclose(high - estimate(terms), 1.959963984540054 * standard_error(terms))
+    np.testing.assert_allclose(estimate(terms) - low, high - estimate(terms))
+    np.testing.assert_allclose(running_mean(terms), [[1, 2], [2, 2], [3, 4]])
+    rse = running_standard_error(terms)
+    assert np.isnan(rse[0]).all()
+    np.testing.assert_allclose(rse[-1], standard_error(terms))
+    np.testing.assert_allclose(rse[1], [np.sqrt(2.0) / np.sqrt(2), 0.0])
+
+
+def test_control_variate_with_the_score_is_the_baseline():
+    """g - c (s - 0) with c = b is exactly the baselined estimator (f - b) s; optimal c lowers variance."""
+    f = cost("square", 1.0)
+    dist = pgviz.Gaussian(1.0, 1.0)
+    samples = dist.sample(50_000, np.random.default_rng(2))
+    plain = score_function(f, dist, 50_000, np.random.default_rng(2))
+    score = dist.score(samples)
+    baselined = score_function(f, dist, 50_000, np.random.default_rng(2), baseline=3.0)
+    np.testing.assert_allclose(control_variate(plain, score, 0.0, coefficient=3.0), baselined)
+    reduced = control_variate(plain, score, 0.0)
+    assert np.all(reduced.var(0) < plain.var(0))
+    # optimal c ~ b* = (3, 5) here (d = 0, sigma = 1): variances near the exact optimum (6, 24)
+    np.testing.assert_allclose(reduced.var(0), exact_variance(f, dist, baseline="optimal"), rtol=0.05)
+
+
+def test_argument_validation():
+    dist = pgviz.Gaussian()
+    rng = np.random.default_rng(0)
+    with pytest.raises(TypeError, match="dist"):
+        score_function(x, "gaussian", 10, rng)
+    with pytest.raises(TypeError, match="f"):
+        score_function("x**2", dist, 10, rng)
+    with pytest.raises(ValueError, match="f must be an expression in pgviz.x only"):
+        score_function(x + sp.Symbol("y"), dist, 10, rng)
+    with pytest.raises(TypeError, match="num_samples"):
+        score_function(x, dist, 10.0, rng)
+    with pytest.raises(ValueError, match="num_samples"):
+        score_function(x, dist, 0, rng)
+    with pytest.raises(TypeError, match="rng"):
+        score_function(x, dist, 10, 0)
+    with pytest.raises(ValueError, match="baseline"):
+        score_function(x, dist, 10, rng, baseline=float("inf"))
+    with pytest.raises(TypeError, match="baseline"):
+        score_function(x, dist, 10, rng, baseline="mean")
+    with pytest.raises(TypeError, match="f"):
+        pathwise(lambda v: v, dist, 10, rng)
+    with pytest.raises(ValueError, match="estimator"):
+        exact_variance(x, dist, estimator="reinforce")
+    with pytest.raises(ValueError, match="baseline"):
+        exact_variance(x, dist, estimator="pathwise", baseline=1.0)
+    with pytest.raises(ValueError, match="method"):
+        exact_gradient(x, dist, method="magic")
+    with pytest.raises(ValueError, match="normalized"):
+        exact_gradient(x, pgviz.ExpLinear(0.0, 1.0))
+    with pytest.raises(ValueError, match="level"):
+        confidence_interval(np.ones((3, 1)), 1.5)
+    with pytest.raises(ValueError, match="terms"):
+        estimate(np.ones((1, 2)))
+    with pytest.raises(ValueError, match="control"):
+        control_variate(np.ones((4, 2)), np.ones(3))
+
+
+def test_convergence_app_controls():
+    """Setting a control's value fires the update: N moves the marker to the running mean; bad f shows a message."""
+    from pgviz.widgets.estimators import ConvergenceApp
+
+    dist = pgviz.Gaussian(1.0, 1.0)
+    app = ConvergenceApp("(x - 1)**2", dist, np.random.default_rng(0), max_samples=20_000,
+                         estimators=("score_function", "pathwise"), controls=("num_samples", "theta", "param", "cost"))
+    app.slider.value = 1000
+    terms = score_function(cost("square", 1.0), dist, 20_000, np.random.default_rng(app.seed))[:1000, 0]
+    np.testing.assert_allclose(app.current()["score_function"][0], terms.mean())
+    np.testing.assert_allclose(app.markers["score_function"][0].get_ydata(), [terms.mean()])
+    assert app.data["exact"] == pytest.approx(0.0, abs=1e-12)
+    app.param_menu.value = 1
+    assert app.data["exact"] == pytest.approx(2.0)  # d/dsigma E[(x-1)^2] = 2 sigma
+    app.cost_text.value = "__import__('os')"
+    assert "not changed" in app.readout.value and app.data["exact"] == pytest.approx(2.0)
+    app.cost_text.value = "step(x)"
+    assert "pathwise" in app.readout.value and np.all(app.data["sums"]["pathwise"] == 0)
+    app.theta_sliders[1].value = 2.0
+    np.testing.assert_allclose(app.data["exact"], exact_gradient(sp.Heaviside(x, 0), pgviz.Gaussian(1.0, 2.0))[1])
+    with pytest.raises(ValueError, match="controls"):
+        ConvergenceApp(x, dist, np.random.default_rng(0), controls=("volume",))
+    with pytest.raises(TypeError, match="reparameterization"):
+        ConvergenceApp(x, pgviz.Bernoulli(0.0), np.random.default_rng(0), estimators=("pathwise",))
