@@ -49,6 +49,10 @@ __all__ = [
     "running_standard_error",
     "control_variate",
     "ESTIMATORS",
+    "repeated_estimates",
+    "rms_error_vs_n",
+    "exact_variance_curve",
+    "sampled_variances",
 ]
 
 ESTIMATORS = ("score_function", "pathwise")
@@ -460,3 +464,100 @@ def control_variate(terms, control, control_mean=0.0, coefficient="optimal") -> 
         except (TypeError, ValueError) as error:
             raise ValueError("coefficient must be a number, a [P] array or 'optimal'") from error
     return terms - c * centred
+
+
+# ------------------------------------------------------------------------------ studies (notebooks 02, 03)
+
+STUDY_ESTIMATORS = {"score_function": ("score_function", None),
+                    "score_function_baseline": ("score_function", "optimal"),
+                    "pathwise": ("pathwise", None)}
+
+
+def _run(name: str, f, dist: Distribution, num_samples: int, rng: np.random.Generator) -> np.ndarray:
+    estimator, baseline = STUDY_ESTIMATORS[name]
+    if estimator == "pathwise":
+        return pathwise(f, dist, num_samples, rng)
+    return score_function(f, dist, num_samples, rng, baseline=baseline)
+
+
+def repeated_estimates(f, dist: Distribution, num_samples: int, num_repeats: int, rng: np.random.Generator,
+                       estimator: str = "score_function") -> np.ndarray:
+    """``num_repeats`` independent N-sample estimates: [R, P] (their mean is unbiased; notebook 02).
+
+    ``estimator``: "score_function", "score_function_baseline" (optimal baseline) or "pathwise".
+    """
+    if estimator not in STUDY_ESTIMATORS:
+        raise ValueError(f"estimator must be one of {tuple(STUDY_ESTIMATORS)}, got {estimator!r}")
+    num_samples = check_num_samples(num_samples)
+    num_repeats = check_num_samples(num_repeats)
+    rng = check_rng(rng)
+    terms = _run(estimator, f, dist, num_samples * num_repeats, rng)  # [R*N, P]
+    return terms.reshape(num_repeats, num_samples, -1).mean(axis=1)
+
+
+def rms_error_vs_n(f, dist: Distribution, n_values, num_repeats: int, rng: np.random.Generator,
+                   estimator: str = "score_function") -> np.ndarray:
+    """Root-mean-square error of the N-sample estimate over repeats, for each N: [G, P].
+
+    It equals sqrt(Var/N) for an unbiased estimator (slope -1/2 on log-log axes; notebook 02).
+    """
+    f = _check_cost(f)
+    dist = _check_dist(dist)
+    exact = exact_gradient(f, dist)
+    n_values = [check_num_samples(int(n)) for n in np.atleast_1d(n_values)]
+    return np.array([np.sqrt(((repeated_estimates(f, dist, n, num_repeats, rng, estimator) - exact) ** 2).mean(0))
+                     for n in n_values])
+
+
+def exact_variance_curve(f, k_symbol: sp.Symbol, k_values, dist: Distribution,
+                         estimator: str = "score_function") -> np.ndarray:
+    """Exact single-sample variance for a family f(x; k) over many k at once: [K, P].
+
+    ``estimator``: "score_function", "score_function_baseline" (optimal constant baseline, per k)
+    or "pathwise". The same Gauss-Legendre rule as :func:`exact_expectation`, compiled once with
+    k as an argument, so hundreds of k cost one evaluation (Mohamed et al. 2020, Figs. 2-3;
+    notebook 03). f must be smooth (no steps or kinks) in x; ``dist`` must have a
+    reparameterization.
+    """
+    if estimator not in STUDY_ESTIMATORS:
+        raise ValueError(f"estimator must be one of {tuple(STUDY_ESTIMATORS)}, got {estimator!r}")
+    if not isinstance(k_symbol, sp.Symbol):
+        raise TypeError(f"k_symbol must be a SymPy Symbol, got {type(k_symbol).__name__}")
+    if not isinstance(f, sp.Expr) or f.free_symbols - {x, k_symbol}:
+        raise ValueError("f must be a SymPy expression in pgviz.x and k_symbol only")
+    if f.atoms(sp.Heaviside, sp.Abs, sp.sign, sp.Max, sp.Min, sp.Piecewise):
+        raise ValueError("f must be smooth in x for exact_variance_curve (use exact_variance per k)")
+    dist = _check_dist(dist)
+    if dist.reparameterization is None:
+        raise TypeError(f"dist {type(dist).__name__} has no reparameterization")
+    k_values = np.asarray(k_values, dtype=float).reshape(-1)  # [K]
+    args = (x, *dist.param_symbols, k_symbol)
+    theta = dist.param_vector
+
+    def expect(h):  # E[h(x; k)] for every k: [K]
+        fn = numpy_function(h, args)
+        return _quadrature(lambda xs: fn(xs[:, None], *theta, k_values[None, :]), [], dist)
+
+    out = []
+    if STUDY_ESTIMATORS[estimator][0] == "pathwise":
+        derivative = sp.diff(f, x)
+        for jac in _reparameterization_jacobian(dist):
+            term = derivative * jac
+            out.append(expect(term**2) - expect(term) ** 2)
+    else:
+        for s in dist.score_exprs:
+            gradient, f_s2, f2_s2 = expect(f * s), expect(f * s**2), expect(f**2 * s**2)
+            s2 = exact_expectation(s**2, dist)
+            b = f_s2 / s2 if STUDY_ESTIMATORS[estimator][1] else 0.0
+            out.append(f2_s2 - 2 * b * f_s2 + b**2 * s2 - gradient**2)
+    return np.maximum(np.stack(out, axis=-1), 0.0)
+
+
+def sampled_variances(f, k_symbol: sp.Symbol, k_values, dist: Distribution, num_samples: int,
+                      rng: np.random.Generator, estimator: str = "score_function") -> np.ndarray:
+    """Monte Carlo single-sample variances terms.var(0) of an estimator for f(x; k) at each k: [K, P]."""
+    if estimator not in STUDY_ESTIMATORS:
+        raise ValueError(f"estimator must be one of {tuple(STUDY_ESTIMATORS)}, got {estimator!r}")
+    rng = check_rng(rng)
+    return np.array([_run(estimator, f.subs(k_symbol, exact_rational(float(k))), dist, num_samples, rng).var(0)
+                     for k in np.asarray(k_values, dtype=float).reshape(-1)])

@@ -299,3 +299,22 @@ def test_convergence_app_controls():
         ConvergenceApp(x, dist, np.random.default_rng(0), controls=("volume",))
     with pytest.raises(TypeError, match="reparameterization"):
         ConvergenceApp(x, pgviz.Bernoulli(0.0), np.random.default_rng(0), estimators=("pathwise",))
+
+
+def test_variance_curves_match_exact_variance_per_k():
+    """exact_variance_curve (k as an argument) equals exact_variance at each k; sampled ones within 5 SE-ish."""
+    from pgviz.costs import COSTS, k
+    from pgviz.estimators import exact_variance_curve, sampled_variances
+
+    dist = pgviz.Gaussian(1.0, 1.0)
+    k_values = [0.2, 1.0, 4.0]
+    for name in ("square", "bump", "cosine"):
+        for study, (estimator, baseline) in {"score_function": ("score_function", None),
+                                            "score_function_baseline": ("score_function", "optimal"),
+                                            "pathwise": ("pathwise", None)}.items():
+            curve = exact_variance_curve(COSTS[name][0], k, k_values, dist, study)
+            for row, k_value in zip(curve, k_values):
+                np.testing.assert_allclose(row, exact_variance(cost(name, k_value), dist, estimator, baseline),
+                                           rtol=1e-9, atol=1e-13)
+    sampled = sampled_variances(COSTS["square"][0], k, [0.0], dist, NUM, np.random.default_rng(0), "pathwise")
+    np.testing.assert_allclose(sampled[0], [4.0, 8.0], rtol=0.05)  # pathwise (4 sigma^2, 4d^2 + 8 sigma^2)
