@@ -317,4 +317,4 @@ def test_variance_curves_match_exact_variance_per_k():
                 np.testing.assert_allclose(row, exact_variance(cost(name, k_value), dist, estimator, baseline),
                                            rtol=1e-9, atol=1e-13)
     sampled = sampled_variances(COSTS["square"][0], k, [0.0], dist, NUM, np.random.default_rng(0), "pathwise")
-    np.testing.assert_allclose(sampled[0], [4.0, 8.0], rtol=0.05)  # pathwise (4 sigma^2, 4d^2 + 8 sigma^2)
+    np.testing.assert_allclose(sampled[0], [4.0, 12.0], rtol=0.05)  # pathwise (4 sigma^2, 4d^2 + 8 sigma^2), d = 1
