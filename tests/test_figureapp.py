@@ -48,6 +48,7 @@ def test_slider_change_refreshes_the_png():
     app.slider.value = -1.0
     assert app.calls == 2 and len(app.update_seconds) == 2
     assert app.last_update_seconds == app.update_seconds[-1] > 0
+    assert len(app.update_cpu_seconds) == 2 and all(t >= 0 for t in app.update_cpu_seconds)
     before, after = _pixels(first), _pixels(app.image.value)
     assert before.shape == after.shape == (300, 400, 3)  # 4 x 3 inches at 100 dpi
     # The line went from rising to falling: the top-left corner of the axes turns dark.
