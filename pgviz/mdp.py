@@ -994,60 +994,63 @@ def reinforce_learning_curves(mdp: MDP, features, theta0, alphas, num_runs: int,
         policy[:, 0] = _floor_probabilities(policy[:, 0], min_prob)
     finished_episodes = 0
     while True:
-        simulate = phase == SIMULATE
+        sim_rows = np.flatnonzero(phase == SIMULATE)
         update = phase == UPDATE
-        if not (simulate.any() or update.any()):
+        upd_rows = np.flatnonzero(update)
+        if len(sim_rows) == 0 and len(upd_rows) == 0:
             break
         step = np.minimum(position, max_steps - 1)
-        s = np.where(simulate, state, buffer_states[rows, step])  # [N]
+        s = buffer_states[rows, step]  # [N], the state to act in (SIMULATE) or to update (UPDATE)
+        s[sim_rows] = state[sim_rows]
         x = features[s]  # [N, A, P]
-        pi_t = _softmax(np.einsum("nap,np->na", x, theta))  # [N, A]
+        pi_t = _softmax((x @ theta[:, :, None])[..., 0])  # [N, A]
         if min_prob > 0:
             pi_t = _floor_probabilities(pi_t, min_prob)
-        sampled = _inverse_cdf(np.cumsum(pi_t, axis=1), rng.random(num))  # [N]
-        a = np.where(simulate, sampled, buffer_actions[rows, step])  # [N]
+        uniform = rng.random(num)  # one draw per agent and tick
+        a = buffer_actions[rows, step]  # [N]
+        a[sim_rows] = _inverse_cdf(np.cumsum(pi_t[sim_rows], axis=1), uniform[sim_rows])
         # --- UPDATE: δ = G_t − w;  w ← w + α_w δ;  θ ← θ + α γ^t δ ∇ln π(a_t|s_t, θ)
-        score = x[rows, a] - np.einsum("na,nap->np", pi_t, x)  # [N, P]
-        delta = buffer_G[rows, step] - w  # [N]
-        w = w + update * alpha_w * delta
-        theta += (update * alpha * discount[step] * delta)[:, None] * score
+        if len(upd_rows):
+            score = x[rows, a] - np.einsum("na,nap->np", pi_t, x)  # [N, P]
+            delta = update * (buffer_G[rows, step] - w)  # [N], 0 for agents not updating
+            w = w + alpha_w * delta
+            theta += (alpha * discount[step] * delta)[:, None] * score
         # --- SIMULATE: record (s_t, a_t), accumulate the discounted reward, move
-        sim_rows = rows[simulate]
-        sim_step = position[simulate]
-        buffer_states[sim_rows, sim_step] = s[simulate]
-        buffer_actions[sim_rows, sim_step] = a[simulate]
-        reward = mdp.rewards[s[simulate], a[simulate]]
-        buffer_discounted[sim_rows, sim_step + 1] = (buffer_discounted[sim_rows, sim_step]
-                                                     + discount[sim_step] * reward)
+        s_sim, a_sim, step_sim = s[sim_rows], a[sim_rows], position[sim_rows]
+        buffer_states[sim_rows, step_sim] = s_sim
+        buffer_actions[sim_rows, step_sim] = a_sim
+        reward = mdp.rewards[s_sim, a_sim]
+        buffer_discounted[sim_rows, step_sim + 1] = (buffer_discounted[sim_rows, step_sim]
+                                                     + discount[step_sim] * reward)
         if deterministic:
-            next_state = next_table[s[simulate], a[simulate]]
+            next_state = next_table[s_sim, a_sim]
         else:
-            next_state = _inverse_cdf(cum_transitions[s[simulate], a[simulate]],
-                                      rng.random(len(sim_rows)))
-        total_reward[sim_rows, episode[simulate]] += reward
-        state[simulate] = next_state
+            next_state = _inverse_cdf(cum_transitions[s_sim, a_sim], rng.random(len(sim_rows)))
+        total_reward[sim_rows, episode[sim_rows]] += reward
+        state[sim_rows] = next_state
         position += 1
         # --- episodes that just ended switch to UPDATE, with G_t = (Σ_{k≥t} γ^k r_k) / γ^t
-        ended_terminal = np.zeros(num, dtype=bool)
-        ended_terminal[sim_rows] = mdp.terminal[next_state]
-        ended_cap = simulate & (position == max_steps) & ~ended_terminal
+        ended_terminal = mdp.terminal[next_state]
+        ended_cap = (step_sim + 1 == max_steps) & ~ended_terminal
         ended = ended_terminal | ended_cap
         if ended.any():
-            idx = rows[ended]
+            idx = sim_rows[ended]
             length = position[idx]
-            truncated[idx, episode[idx]] = ended_cap[idx]
+            truncated[idx, episode[idx]] = ended_cap[ended]
+            width = int(length.max())
             totals = buffer_discounted[idx, length]  # [n]
-            with np.errstate(divide="ignore", invalid="ignore"):
-                G = (totals[:, None] - buffer_discounted[idx, :-1]) / discount  # [n, T]
-            live = np.arange(max_steps) < length[:, None]
-            buffer_G[idx] = np.where(live, np.nan_to_num(G), 0.0)
+            G = totals[:, None] - buffer_discounted[idx, :width]  # [n, T]; read only where t < length
+            if mdp.gamma != 1.0:
+                with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+                    G = np.nan_to_num(G / discount[:width])
+            buffer_G[idx, :width] = G
             lengths[idx] = length
             position[idx] = 0
             phase[idx] = UPDATE
         # --- updates that just finished start the next episode (or stop the agent)
-        done_update = update & (position == lengths)
-        if done_update.any():
-            idx = rows[done_update]
+        done_rows = upd_rows[position[upd_rows] == lengths[upd_rows]]
+        if len(done_rows):
+            idx = done_rows
             episode[idx] += 1
             over = episode[idx] == num_episodes
             phase[idx[over]] = DONE
@@ -1058,7 +1061,7 @@ def reinforce_learning_curves(mdp: MDP, features, theta0, alphas, num_runs: int,
                 buffer_discounted[idx, 0] = 0.0
                 state[idx] = _inverse_cdf(np.broadcast_to(cum_start, (len(idx), mdp.num_states)),
                                           rng.random(len(idx)))
-                pi_start = softmax_policy(theta[idx], features)[np.arange(len(idx)), state[idx]]
+                pi_start = _softmax(np.einsum("nap,np->na", features[state[idx]], theta[idx]))  # [n, A]
                 if min_prob > 0:
                     pi_start = _floor_probabilities(pi_start, min_prob)
                 policy[idx, episode[idx]] = pi_start
