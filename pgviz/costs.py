@@ -21,10 +21,11 @@ import ast
 import numbers
 
 import sympy as sp
+from sympy.printing.latex import LatexPrinter
 
 from pgviz.symbolic import exact_rational, x
 
-__all__ = ["COSTS", "k", "cost", "parse_cost", "MAX_COST_LENGTH"]
+__all__ = ["COSTS", "k", "cost", "cost_latex", "parse_cost", "MAX_COST_LENGTH"]
 
 #: The symbol of a cost's constant (the shift or frequency k of the catalog).
 k = sp.Symbol("k", real=True)
@@ -179,3 +180,22 @@ def _build(node: ast.AST) -> sp.Expr:
     if isinstance(node, ast.Lambda):
         raise ValueError("lambda is not allowed")
     raise ValueError(f"{type(node).__name__} is not allowed in a cost; allowed: {ALLOWED_TEXT}")
+
+
+class _CostLatexPrinter(LatexPrinter):
+    """LaTeX with the step written as an indicator: Heaviside(a, 0) -> 1[a > 0]."""
+
+    def _print_Heaviside(self, expr, exp=None):
+        arg = expr.args[0]
+        if arg.is_Add and len(arg.args) == 2 and arg.args[0].is_number:
+            text = rf"\mathbb{{1}}[{self._print(arg - arg.args[0])} > {self._print(-arg.args[0])}]"
+        else:
+            text = rf"\mathbb{{1}}[{self._print(arg)} > 0]"
+        return text if exp is None else rf"{text}^{{{exp}}}"
+
+
+def cost_latex(expr: sp.Expr) -> str:
+    """LaTeX of a cost for titles: like ``sympy.latex`` but the step reads 1[x > k] (notebook 02)."""
+    if not isinstance(expr, sp.Basic):
+        raise TypeError(f"expr must be a SymPy expression, got {type(expr).__name__}")
+    return _CostLatexPrinter().doprint(expr)

@@ -53,6 +53,7 @@ __all__ = [
     "rms_error_vs_n",
     "exact_variance_curve",
     "sampled_variances",
+    "variance_study",
 ]
 
 ESTIMATORS = ("score_function", "pathwise")
@@ -561,3 +562,20 @@ def sampled_variances(f, k_symbol: sp.Symbol, k_values, dist: Distribution, num_
     rng = check_rng(rng)
     return np.array([_run(estimator, f.subs(k_symbol, exact_rational(float(k))), dist, num_samples, rng).var(0)
                      for k in np.asarray(k_values, dtype=float).reshape(-1)])
+
+
+def variance_study(f, k_symbol: sp.Symbol, k_values, dist: Distribution, rng: np.random.Generator,
+                   num_sampled: int = 7, num_samples: int = 100_000) -> tuple[dict, dict]:
+    """Exact and Monte Carlo single-sample variances of the three estimators against k.
+
+    Returns ``(exact, sampled)``: exact {name: [K, P]} from :func:`exact_variance_curve` on
+    ``k_values``; sampled {name: (k [J], [J, P])} from :func:`sampled_variances` at ``num_sampled``
+    k spread over the grid, ``num_samples`` samples each - the input of
+    :func:`pgviz.plots.estimators.plot_variance_vs_k` (Mohamed et al. 2020, Figs. 2-3; notebook 03).
+    """
+    k_values = np.asarray(k_values, dtype=float).reshape(-1)
+    picks = k_values[np.linspace(0, k_values.size - 1, num_sampled).round().astype(int)]
+    exact = {name: exact_variance_curve(f, k_symbol, k_values, dist, name) for name in STUDY_ESTIMATORS}
+    sampled = {name: (picks, sampled_variances(f, k_symbol, picks, dist, num_samples, rng, name))
+               for name in STUDY_ESTIMATORS}
+    return exact, sampled

@@ -103,7 +103,7 @@ def plot_repeats(estimates: dict, exact: float, num_samples: int, param_label: s
 
     Args: estimates {estimator name: [R]}; exact: float; num_samples: N. Returns the Figure.
     """
-    fig, ax = new_figure(width=6.6, height=3.4)
+    fig, ax = new_figure(width=6.6, height=4.2)
     for row, (name, values) in enumerate(estimates.items()):
         values = np.asarray(values)
         color = ESTIMATOR_COLORS.get(name, COLORS["other"])
@@ -113,10 +113,10 @@ def plot_repeats(estimates: dict, exact: float, num_samples: int, param_label: s
                 label=f"{ESTIMATOR_LABELS.get(name, name)}: mean of {values.size} = {values.mean():+.3f}")
     ax.axvline(exact, color=COLORS["exact"], ls="--", lw=1.2, label=f"exact {exact:+.3f}")
     ax.set_yticks(range(len(estimates)), [ESTIMATOR_LABELS.get(n, n) for n in estimates])
-    ax.set_ylim(-0.6, len(estimates) - 0.4 + 0.8)
+    ax.set_ylim(-0.6, len(estimates) - 0.4)
     ax.set_xlabel(rf"estimate of $\partial/\partial {param_label}$ from N = {num_samples} samples")
     ax.set_title("Repeated estimates scatter around the exact gradient: unbiased")
-    ax.legend(fontsize=8, loc="upper left")
+    fig.legend(fontsize=8, loc="outside lower center", ncol=1)
     return fig
 
 

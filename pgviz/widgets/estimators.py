@@ -8,7 +8,7 @@ import ipywidgets as widgets
 import numpy as np
 import sympy as sp
 
-from pgviz.costs import COSTS, cost, parse_cost
+from pgviz.costs import COSTS, cost, cost_latex, parse_cost
 from pgviz.distributions import Distribution, check_rng
 from pgviz.estimators import exact_gradient, pathwise, score_function
 from pgviz.plots.estimators import ESTIMATOR_COLORS, ESTIMATOR_LABELS, plot_convergence
@@ -132,7 +132,7 @@ class ConvergenceApp(FigureApp):
         param_labels = [sp.latex(s) for s in dist.param_symbols]
         self.fig, self.ax = plot_convergence(self.data["n_grid"], self.data["running"], self.data["running_se"],
                                              self.data["exact"], param_label=param_labels[param],
-                                             cost_label=sp.latex(f))
+                                             cost_label=cost_latex(f))
         self.lines = {name: line for name, line in zip(estimators, self.ax.lines)}
         self.bands = {name: band for name, band in zip(estimators, self.ax.collections)}
         self.exact_line = self.ax.lines[len(estimators)]
@@ -225,9 +225,12 @@ class ConvergenceApp(FigureApp):
         self.exact_line.set_label(f"exact = {data['exact']:+.4f}")
         label = sp.latex(self.dist.param_symbols[self.param])
         self.ax.set_ylabel(rf"estimate of $\partial\,\mathbb{{E}}[f]/\partial {label}$")
-        self.ax.set_title(rf"Monte Carlo estimate of $\partial\,\mathbb{{E}}[{sp.latex(self.f)}]/\partial {label}$ converges")
+        self.ax.set_title(rf"Monte Carlo estimate of $\partial\,\mathbb{{E}}[{cost_latex(self.f)}]/\partial {label}$ converges")
         self.ax.legend(loc="upper right", fontsize=9).set_zorder(LEGEND_ZORDER)
         self._set_ylim()
+        # New tick labels may be wider: lay the figure out again on this (full) redraw; the base
+        # class freezes the layout again afterwards.
+        self.fig.set_layout_engine("constrained")
 
     def _set_ylim(self) -> None:
         """Limits that hold every band from N = 10 on and the exact value."""
