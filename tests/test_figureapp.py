@@ -44,9 +44,9 @@ def _pixels(png: bytes) -> np.ndarray:
 def test_slider_change_refreshes_the_png():
     app = LineApp()
     first = app.image.value
-    assert app.calls == 1 and len(app.update_seconds) == 1
+    assert app.calls == 2 and len(app.update_seconds) == 1  # update() also ran to find movers
     app.slider.value = -1.0
-    assert app.calls == 2 and len(app.update_seconds) == 2
+    assert app.calls == 3 and len(app.update_seconds) == 2
     assert app.last_update_seconds == app.update_seconds[-1] > 0
     assert len(app.update_cpu_seconds) == 2 and all(t >= 0 for t in app.update_cpu_seconds)
     before, after = _pixels(first), _pixels(app.image.value)
@@ -133,16 +133,22 @@ def test_blitted_picture_equals_a_full_draw(state):
 
 
 def test_moving_only_data_skips_the_full_draw(monkeypatch):
-    app = RichApp()
-    app.a.value = 0.5  # first change: the changed artists leave the background (one full draw)
+    app = RichApp()  # _finish finds the artists update() changes
+    app.a.value = 0.25  # the line's box leaves the legend: the legend goes back to the background
     calls = _count_draws(app, monkeypatch)
-    for value in (0.25, -0.25, -0.75):
+    for value in (0.0, -0.25, 0.125, -0.125):
         app.a.value = value
     assert calls == []
     app.zoom.value = 2.0  # new axis limits: the background is drawn again
     assert calls == [1]
     app.show.value = False  # a visibility change too
     assert calls == [1, 1]
+    app.show.value = True
+    calls.clear()
+    app.a.value = 1.0  # the line's box now overlaps the legend, which is drawn over it from now on
+    assert calls == [1]
+    app.a.value = 0.75
+    assert calls == [1]
 
 
 def test_removed_artist_disappears():
@@ -154,4 +160,26 @@ def test_removed_artist_disappears():
     reference = RichApp(blit=False)
     reference.line.remove()
     reference.a.value = 0.25
+    np.testing.assert_array_equal(_pixels(app.image.value), _pixels(reference.image.value))
+
+
+def test_random_walk_of_controls_matches_full_draws():
+    """30 seeded random control changes: after each, the blitted picture equals a full draw."""
+    rng = np.random.default_rng(5)
+    blitted, reference = RichApp(blit=True), RichApp(blit=False)
+    for _ in range(30):
+        name = rng.choice(["a", "a", "a", "zoom", "show"])
+        value = {"a": float(rng.choice(np.arange(-1.0, 1.01, 0.25))),
+                 "zoom": float(rng.choice([0.5, 1.0, 1.5, 2.0])),
+                 "show": bool(rng.integers(2))}[name]
+        for app in (blitted, reference):
+            getattr(app, name).value = value
+        np.testing.assert_array_equal(_pixels(blitted.image.value), _pixels(reference.image.value))
+
+
+def test_turning_blitting_off_later_keeps_every_artist():
+    app, reference = RichApp(blit=True), RichApp(blit=False)
+    app.a.value = reference.a.value = 0.5
+    app.blit = False
+    app.a.value = reference.a.value = -0.5
     np.testing.assert_array_equal(_pixels(app.image.value), _pixels(reference.image.value))

@@ -6,11 +6,14 @@ import io
 import time
 
 import ipywidgets as widgets
+import numpy as np
 from matplotlib.axis import Axis
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.collections import Collection
 from matplotlib.layout_engine import PlaceHolderLayoutEngine
 from matplotlib.legend import Legend
 from matplotlib.spines import Spine
+from matplotlib.transforms import Bbox
 from PIL import Image
 
 # zlib level for the PNG sent to the browser. Level 1 encodes a 640x360 figure about 2.5x faster
@@ -35,12 +38,13 @@ class FigureApp:
     - The layout engine (constrained layout) runs on the first draw only; the axes positions are
       then kept (``freeze_layout = False`` in a subclass recomputes it on every draw).
     - Blitting: the artists that ``update()`` changes are found from matplotlib's own ``stale``
-      flags. From the second change on they are drawn over a cached picture of everything else
+      flags (``_finish`` draws once and runs ``update()`` to find them; any found later are added).
+      They are drawn over a cached picture of everything else
       (axes, ticks, labels, legend), which is what most of the drawing time goes to. Whenever
       something else changes - axis limits or scales, an artist added or removed, a legend, a
-      spine, a figure-level text - the whole figure is drawn again. Everything drawn above a
-      changing artist (by zorder, e.g. a legend) is drawn again over it, so the picture is the
-      one a full draw would give (tests/test_figureapp.py compares pixels). ``blit = False`` in a
+      spine, a figure-level text - the whole figure is drawn again. Whatever is drawn above a
+      changing artist (by zorder) and overlaps it, e.g. a legend, is drawn again over it, so the
+      picture is the one a full draw would give (tests/test_figureapp.py compares pixels). ``blit = False`` in a
       subclass turns this off. ``_finish`` puts grid lines and ticks
       below all data (``ax.set_axisbelow(True)``), so the axis is never redrawn on a blit.
     - One Agg draw per refresh, its pixels PNG-encoded directly at a fast compression level
@@ -63,6 +67,8 @@ class FigureApp:
             ax.set_axisbelow(True)
         for control in controls:
             control.observe(lambda change: self.refresh(), names="value")
+        if self.blit and self.freeze_layout:
+            self._find_moving_artists()
         self.refresh()
         self.widget = widgets.VBox([widgets.HBox(controls, layout=widgets.Layout(flex_flow="row wrap")),
                                     self.message, self.image])
@@ -161,26 +167,122 @@ class FigureApp:
                         and c.get_visible()]
         return overlay
 
-    def _full_draw(self, canvas) -> None:
-        blit = self.blit and self.freeze_layout
-        # Artists removed from their axes are no longer drawn.
-        self._moving = [(ax, a) for ax, a in getattr(self, "_moving", []) if a.axes is ax]
+    def _find_moving_artists(self) -> None:
+        """Draw once, run ``update()``, and take the artists it marks stale out of the background
+        before the first refresh, so that the first slider move is already a blit."""
+        canvas = self.fig.canvas
+        if not isinstance(canvas, FigureCanvasAgg):
+            canvas = FigureCanvasAgg(self.fig)
+        engine = self.fig.get_layout_engine()
+        if engine is not None:  # the layout is computed by the first refresh, from update()'s state
+            self.fig.set_layout_engine("none")
+        canvas.draw()  # clears the stale flag of every artist it draws
+        if engine is not None:
+            self.fig.set_layout_engine(engine)
+        self.update()
+        self._moving = [(ax, artist) for ax, artist in self._children()
+                        if artist.stale and self._drawn(ax, artist) and not isinstance(artist, Axis)
+                        and self._can_move(ax, artist)]
+        for _, artist in self._moving:
+            artist.set_animated(True)
+
+    @staticmethod
+    def _extent(artist, renderer):
+        """The artist's window extent padded by 2 px (antialiasing), or None when unknown.
+
+        A clipped artist is bounded by its axes; a collection whose window extent matplotlib
+        leaves empty (a LineCollection, e.g. error bars) is measured from its data limits.
+        """
+        try:
+            extent = artist.get_window_extent(renderer)
+            ax = artist.axes
+            if (not np.all(np.isfinite(extent.extents)) or extent.x1 < extent.x0) and \
+                    isinstance(artist, Collection) and ax is not None:
+                extent = artist.get_datalim(ax.transData).transformed(ax.transData)
+                width = max(np.max(artist.get_linewidth(), initial=0.0), 1.0) * renderer.points_to_pixels(1.0)
+                extent = extent.padded(width)
+            if not np.all(np.isfinite(extent.extents)) or extent.x1 < extent.x0:
+                if not (artist.get_visible() and getattr(artist, "get_text", lambda: "x")()):
+                    return Bbox.null()  # draws nothing
+                return None
+            if artist.get_clip_on() and ax is not None:
+                clipped = Bbox.intersection(extent, ax.bbox.padded(2))
+                extent = clipped if clipped is not None else Bbox.null()
+            return extent.padded(2)
+        except Exception:  # noqa: BLE001 - unknown extent: assume it overlaps everything
+            return None
+
+    @staticmethod
+    def _overlap(a, b) -> bool:
+        if a is None or b is None:
+            return True
+        if a.x1 < a.x0 or b.x1 < b.x0 or not np.all(np.isfinite(a.extents)) \
+                or not np.all(np.isfinite(b.extents)):
+            return False  # Bbox.null(): nothing drawn
+        return a.overlaps(b)
+
+    def _covering(self, order, renderer) -> set:
+        """ids of the static artists in ``order`` that must be drawn again on every blit: those
+        overlapping something drawn fresh below them (a changing artist or another such one)."""
+        moving = {id(artist) for _, artist in self._moving}
+        fresh, covering = [], set()
+        for _, artist in order:
+            if id(artist) in moving:
+                fresh.append(self._extent(artist, renderer))
+                continue
+            extent = self._static_extents.get(id(artist))
+            if any(self._overlap(extent, e) for e in fresh):
+                covering.add(id(artist))
+                fresh.append(extent)
+        return covering
+
+    def _set_overlay(self, order, covering: set) -> None:
         moving = {id(artist) for _, artist in self._moving}
         for _, artist in getattr(self, "_overlay_artists", []):
             if id(artist) not in moving:
                 artist.set_animated(False)
-        self._overlay_artists = self._overlay() if blit else []
+        self._covering_ids = covering
+        self._overlay_artists = [(ax, a) for ax, a in order if id(a) in moving or id(a) in covering]
         for _, artist in self._overlay_artists:
             artist.set_animated(True)  # left out of canvas.draw, so out of the background
-        canvas.draw()  # the first draw runs the layout engine
+
+    def _full_draw(self, canvas) -> None:
+        blit = self.blit and self.freeze_layout
+        if not blit:  # blitting turned off after _finish: every artist back in the full draw
+            for _, artist in getattr(self, "_moving", []) + getattr(self, "_overlay_artists", []):
+                artist.set_animated(False)
+            self._moving, self._overlay_artists, self._background = [], [], None
+        # Artists removed from their axes are no longer drawn.
+        self._moving = [(ax, a) for ax, a in getattr(self, "_moving", []) if a.axes is ax]
+        moving = {id(artist) for _, artist in self._moving}
+        order = self._overlay() if blit else []
         engine = self.fig.get_layout_engine()
-        if self.freeze_layout and engine is not None and not isinstance(engine, PlaceHolderLayoutEngine):
+        laid_out = engine is None or isinstance(engine, PlaceHolderLayoutEngine)
+        renderer = canvas.get_renderer()
+        statics = [(ax, a) for ax, a in order if id(a) not in moving]
+        keep, self._keep_covering = getattr(self, "_keep_covering", set()), set()
+        if laid_out:  # positions are final: the statics' extents can be measured before drawing
+            self._static_extents = {id(a): self._extent(a, renderer) for _, a in statics}
+            self._set_overlay(order, self._covering(order, renderer) | keep)
+        else:
+            self._set_overlay(order, {id(a) for _, a in statics})
+        canvas.draw()  # the first draw runs the layout engine
+        if self.freeze_layout and not laid_out:
             # Keep the positions just computed; "none" leaves a placeholder engine that does nothing.
             self.fig.set_layout_engine("none")
-        if blit:
-            self._background = canvas.copy_from_bbox(self.fig.bbox)
-            self._drawn_signature = self._signature()
-            self._draw_overlay()
+        if not blit:
+            return
+        if not laid_out:  # now measure, and draw again if fewer statics need redrawing
+            renderer = canvas.get_renderer()
+            self._static_extents = {id(a): self._extent(a, renderer) for _, a in statics}
+            covering = self._covering(order, renderer)
+            if covering != self._covering_ids:
+                self._set_overlay(order, covering)
+                canvas.draw()
+        self._overlay_order = order
+        self._background = canvas.copy_from_bbox(self.fig.bbox)
+        self._drawn_signature = self._signature()
+        self._draw_overlay()
 
     def _draw_overlay(self) -> None:
         for ax, artist in self._overlay_artists:
@@ -200,6 +302,12 @@ class FigureApp:
             for _, artist in new:
                 artist.set_animated(True)
             self._moving = self._moving + new
+            return False
+        needed = self._covering(self._overlay_order, canvas.get_renderer())
+        if not needed <= self._covering_ids:
+            # A changing artist now overlaps another static one: draw the background again
+            # without it, keeping the ones drawn fresh so far (a superset is still exact).
+            self._keep_covering = self._covering_ids | needed
             return False
         canvas.restore_region(self._background)
         self._draw_overlay()
