@@ -46,8 +46,10 @@ PRESSES_PER_SLIDER = 5  # the first change of a slider also takes its artists ou
 RUN_ALL_TIMEOUT_S = 900
 FIGURE_TIMEOUT_S = 20
 
-# notebook name -> {"sliders": int, "browser_ms": [...], "python_ms": [...]}; printed by conftest.
+# notebook name -> {"sliders": int, "browser_ms": [...], "python_ms": [...], "python_cpu_ms": [...]},
+# and one such row per slider; printed by conftest.
 RESULTS: dict[str, dict] = {}
+SLIDERS: list[dict] = []
 
 
 def _notebooks() -> list[str]:
@@ -349,10 +351,20 @@ def _move_slider(page, handle) -> float:
 PYTHON_TIMES = """
 import gc, json
 from pgviz.widgets.base import FigureApp
-apps = [o for o in gc.get_objects() if isinstance(o, FigureApp)]
-print(json.dumps({"wall": [list(getattr(o, "update_seconds", []))[1:] for o in apps],
-                  "cpu": [list(getattr(o, "update_cpu_seconds", []))[1:] for o in apps]}))
+print(json.dumps({str(id(o)): {"wall": list(getattr(o, "update_seconds", [])),
+                              "cpu": list(getattr(o, "update_cpu_seconds", []))}
+                  for o in gc.get_objects() if isinstance(o, FigureApp)}))
 """
+
+
+def _new_python_times(before: dict, after: dict) -> tuple[list[float], list[float]]:
+    """Refresh times (ms, wall and CPU) recorded between two PYTHON_TIMES snapshots."""
+    wall, cpu = [], []
+    for key, times in after.items():
+        seen = len(before.get(key, {}).get("wall", []))
+        wall += [1000 * t for t in times["wall"][seen:]]
+        cpu += [1000 * t for t in times["cpu"][seen:]]
+    return wall, cpu
 
 
 # --- the tests -----------------------------------------------------------------------------------
@@ -382,26 +394,37 @@ def test_notebook_runs_and_every_slider_moves_its_figure(lab, browser, name):
 
         handles = page.locator(f"{PANEL} .widget-slider .noUi-handle")
         row["sliders"] = handles.count()
+        kernel_id = session["kernel"]["id"]
+        snapshot = json.loads(lab.kernel_exec(kernel_id, PYTHON_TIMES)) if row["sliders"] else {}
         for index in range(handles.count()):
             handle = handles.nth(index)
             if handle.evaluate("h => !!h.closest('[disabled]')"):
                 continue
+            label = handle.evaluate("h => { const s = h.closest('.widget-slider');"
+                                    " const l = s && s.querySelector('.widget-label');"
+                                    " return l ? l.textContent.trim() : ''; }")
             handle.scroll_into_view_if_needed()
+            browser_ms = []
             for press in range(PRESSES_PER_SLIDER):
                 try:
-                    row["browser_ms"].append(_move_slider(page, handle))
+                    browser_ms.append(_move_slider(page, handle))
                 except Exception as error:
                     output = handle.locator("xpath=ancestor::div[contains(@class,'jp-OutputArea-output')][1]")
                     shot = _screenshot(page, name, f"slider{index}-press{press}",
                                        output if output.count() else None)
-                    raise AssertionError(f"{name}: slider {index} press {press}: figure did not "
-                                         f"change within {FIGURE_TIMEOUT_S} s ({error}); "
+                    raise AssertionError(f"{name}: slider {index} ({label}) press {press}: figure "
+                                         f"did not change within {FIGURE_TIMEOUT_S} s ({error}); "
                                          f"screenshot {shot.relative_to(ROOT)}") from None
+            latest = json.loads(lab.kernel_exec(kernel_id, PYTHON_TIMES))
+            wall, cpu = _new_python_times(snapshot, latest)
+            snapshot = latest
+            row["browser_ms"] += browser_ms
+            row["python_ms"] += wall
+            row["python_cpu_ms"] += cpu
+            SLIDERS.append({"name": f"  {pathlib.Path(name).stem[:3]}slider {index} {label}"[:42],
+                            "sliders": 1, "browser_ms": browser_ms, "python_ms": wall,
+                            "python_cpu_ms": cpu})
         _wait_for_widgets(page, name, timeout=5)
-        if row["sliders"]:
-            times = json.loads(lab.kernel_exec(session["kernel"]["id"], PYTHON_TIMES).strip())
-            row["python_ms"] = [1000 * t for app in times["wall"] for t in app]
-            row["python_cpu_ms"] = [1000 * t for app in times["cpu"] for t in app]
     except Exception:
         _screenshot(page, name, "failure")
         raise

@@ -18,3 +18,9 @@ def pytest_terminal_summary(terminalreporter):
     terminalreporter.section("slider-to-new-figure latency (ms)")
     for line in module.latency_table(module.RESULTS):
         terminalreporter.write_line(line)
+    if getattr(module, "SLIDERS", None):
+        terminalreporter.write_line("")
+        terminalreporter.write_line("per slider:")
+        rows = {row["name"]: row for row in module.SLIDERS}
+        for line in module.latency_table(rows)[1:-3]:
+            terminalreporter.write_line(line)
