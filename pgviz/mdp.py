@@ -57,6 +57,7 @@ __all__ = [
     "estimator_statistics",
     "LearningCurves",
     "REDUCTIONS",
+    "ESTIMATORS",
 ]
 
 _ATOL = 1e-9
@@ -862,7 +863,8 @@ class LearningCurves:
     Attributes: total_reward [C, R, E] (undiscounted Σ_t r_t of each episode), policy [C, R, E, A]
     (π(·|s_0) at the start of each episode), truncated [C, R, E] (episode cut at ``max_steps``),
     theta [C, R, P] and w [C, R] at the end, collapsed_at [C, R] (episode at which a run was
-    stopped as collapsed, −1 if never), alphas [C], alphas_w [C] (NaN: no baseline), min_prob.
+    stopped as collapsed, −1 if never; its later total_reward is NaN), alphas [C], alphas_w [C]
+    (NaN: no baseline), min_prob.
     """
 
     total_reward: np.ndarray
@@ -901,16 +903,18 @@ def reinforce_learning_curves(mdp: MDP, features, theta0, alphas, num_runs: int,
 
     Initial θ and w = 0 follow ShangtongZhang/reinforcement-learning-an-introduction,
     ``chapter13/short_corridor.py`` (θ = [−1.47, 1.47] makes π(right) ≈ 0.05, ε-greedy left).
-    Unlike that code, π is *not* clipped to [0.05, 0.95]: a run may collapse to a (nearly)
-    deterministic policy; ``max_steps`` cuts the episodes that would then never end (notebook 06).
+    By default (``min_prob = 0``, the book's algorithm) π is *not* clipped to [0.05, 0.95] as in
+    that code: a run may collapse to a (nearly) deterministic policy, and ``max_steps`` cuts the
+    episodes that would then never end (notebook 06).
     Agents are not kept in step: each one simulates or updates at every tick, so the cost is set by
     the run with the most steps in total.
 
-    Collapse: once a run's policy gives an action probability below ``collapse_below`` at the start
-    of an episode and its previous episode was cut at ``max_steps``, that run is stopped and its remaining episodes repeat its last episode's total
-    reward (``collapsed_at`` records when). Under the cap it cannot recover: in the corridor such a
-    policy is cut at ``max_steps`` with probability above 1 − max_steps·collapse_below per episode,
-    and the updates of a cut episode move θ by about α·max_steps²·collapse_below.
+    Collapse: a run whose policy gives some action a probability below ``collapse_below`` at the
+    start of an episode, right after an episode was cut at ``max_steps``, has become (nearly)
+    deterministic and stopped reaching the goal. It is stopped there: ``collapsed_at`` records the
+    episode, and its ``total_reward`` from then on (and ``policy`` after it) is NaN. (Some such runs
+    would recover after many cut episodes, each costing ``max_steps`` steps; the lower
+    ``collapse_below``, the fewer runs are stopped and the longer the computation can take.)
 
     Args:
         mdp: the MDP; features: [S, A, P]; theta0: initial θ [P].
@@ -1066,12 +1070,11 @@ def reinforce_learning_curves(mdp: MDP, features, theta0, alphas, num_runs: int,
                     pi_start = _floor_probabilities(pi_start, min_prob)
                 policy[idx, episode[idx]] = pi_start
                 stuck = (pi_start.min(axis=1) < collapse_below) & truncated[idx, episode[idx] - 1]
-                for i in idx[stuck]:  # collapsed: repeat the last (cut) episode, see docstring
+                for i in idx[stuck]:  # collapsed: stopped here, later episodes are NaN
                     e = episode[i]
                     collapsed_at[i] = e
-                    total_reward[i, e:] = total_reward[i, e - 1]
-                    truncated[i, e:] = truncated[i, e - 1]
-                    policy[i, e:] = policy[i, e]
+                    total_reward[i, e:] = np.nan
+                    policy[i, e + 1:] = np.nan
                 phase[idx[stuck]] = DONE
             if bar is not None:
                 slowest = int(episode.min())

@@ -123,3 +123,18 @@ def test_gradient_convergence_app_slider_moves_markers_to_running_mean():
         GradientConvergenceApp(mdp, theta, features, np.random.default_rng(0), max_m=50, m=60)
     with pytest.raises(ValueError, match="max_m must be an integer >= 2"):
         convergence_data(mdp, theta, features, 1, np.random.default_rng(0))
+
+
+def test_large_step_without_limits_collapses_and_stopped_runs_are_nan():
+    """α = 2^-9 without a baseline or limits: some run's policy becomes nearly deterministic."""
+    corridor, features = M.short_corridor(), M.corridor_features()
+    result = M.reinforce_learning_curves(corridor, features, THETA0, [2**-9], num_runs=20, num_episodes=60,
+                                         rng=np.random.default_rng(3), progress=False)
+    collapsed = np.flatnonzero(result.collapsed_at[0] >= 0)
+    assert len(collapsed) >= 1
+    for run in collapsed:
+        e = result.collapsed_at[0, run]
+        assert result.truncated[0, run, e - 1]  # the episode before was cut at max_steps
+        assert min(result.policy[0, run, e]) < 1e-3
+        assert np.isnan(result.total_reward[0, run, e:]).all()
+        assert not np.isnan(result.total_reward[0, run, :e]).any()
