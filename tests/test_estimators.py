@@ -318,3 +318,17 @@ def test_variance_curves_match_exact_variance_per_k():
                                            rtol=1e-9, atol=1e-13)
     sampled = sampled_variances(COSTS["square"][0], k, [0.0], dist, NUM, np.random.default_rng(0), "pathwise")
     np.testing.assert_allclose(sampled[0], [4.0, 12.0], rtol=0.05)  # pathwise (4 sigma^2, 4d^2 + 8 sigma^2), d = 1
+
+
+def test_categorical_by_enumeration():
+    """Categorical softmax: d/dz_j E[f] = p_j (f(j) - E[f]) (one-hot minus probabilities); estimators agree."""
+    dist = pgviz.Categorical([0.0, 0.5, 1.0])
+    p = np.exp([0.0, 0.5, 1.0]) / np.exp([0.0, 0.5, 1.0]).sum()
+    f_values = (np.arange(3) - 2.0) ** 2
+    exact = p * (f_values - p @ f_values)
+    f = (x - 2) ** 2
+    np.testing.assert_allclose(exact_gradient(f, dist), exact, rtol=1e-12)
+    for baseline in (None, 1.0, "optimal"):
+        terms = score_function(f, dist, NUM, np.random.default_rng(9), baseline=baseline)
+        assert np.all(np.abs(estimate(terms) - exact) <= 5 * standard_error(terms))
+        assert np.all(np.abs(terms.var(0) - exact_variance(f, dist, baseline=baseline)) <= 5 * _variance_se(terms))

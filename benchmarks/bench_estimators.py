@@ -1,0 +1,103 @@
+"""Benchmarks for pgviz.estimators and the convergence widgets of notebooks 01-03.
+
+Rows: each estimator's time for N = 10^6 samples divided by the time of drawing those N samples
+alone (``dist.sample``, the floor every estimator pays), and the median N-slider update time
+(compute + redraw + PNG, ``FigureApp.last_update_seconds``) of each ConvergenceApp that notebooks
+01-03 build, at their default settings.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+NUM_SAMPLES = 10**6
+
+
+def _median_time(function, repeats: int = 7) -> float:
+    function()  # warm-up: compile the SymPy expressions once, as a notebook does on first use
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - start)
+    return float(np.median(times))
+
+
+def _median_ratio(function, floor_function, repeats: int = 15) -> float:
+    """Median over repeats of time(function) / time(floor_function), timed back to back.
+
+    Pairing each estimator run with a sampling run right next to it keeps the ratio meaningful on
+    a machine whose load changes during the benchmark.
+    """
+    function(), floor_function()
+    ratios = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        floor_function()
+        middle = time.perf_counter()
+        function()
+        ratios.append((time.perf_counter() - middle) / (middle - start))
+    return float(np.median(ratios))
+
+
+def _slider_median_ms(app) -> float:
+    """Move the N slider over 40 log-spaced values; the median refresh time in ms."""
+    first = len(app.update_seconds)
+    for value in np.geomspace(10, 10**6, 40):
+        app.slider.value = float(value)
+    return 1000 * float(np.median(app.update_seconds[first:]))
+
+
+def run():
+    """Yield (name, value, unit) rows."""
+    import pgviz
+    from pgviz.widgets.estimators import ConvergenceApp
+
+    x = pgviz.x
+    f = pgviz.parse_cost("(x - 2)**2")
+    cases = [
+        ("Gaussian(1, 1), f = (x-2)^2", pgviz.Gaussian(1.0, 1.0), f),
+        ("Exponential(2), f = (x-2)^2", pgviz.Exponential(2.0), f),
+        ("Categorical(3), f = (x-2)^2", pgviz.Categorical([0.0, 0.5, 1.0]), f),
+    ]
+    for label, dist, cost in cases:
+        draw = lambda: dist.sample(NUM_SAMPLES, np.random.default_rng(0))  # noqa: E731
+        floor = _median_time(draw)
+        yield (f"{label}: drawing 10^6 samples (the floor)", 1000 * floor, "ms")
+        estimators = {
+            "score_function": lambda: pgviz.score_function(cost, dist, NUM_SAMPLES, np.random.default_rng(0)),
+            "score_function, optimal baseline": lambda: pgviz.score_function(
+                cost, dist, NUM_SAMPLES, np.random.default_rng(0), baseline="optimal"),
+        }
+        if dist.reparameterization is not None:
+            estimators["pathwise"] = lambda: pgviz.pathwise(cost, dist, NUM_SAMPLES, np.random.default_rng(0))
+        for name, function in estimators.items():
+            yield (f"{label}: {name} / sampling", _median_ratio(function, draw), "x")
+
+    apps = {
+        "nb01 ConvergenceApp(x^2, Gaussian(1, 0.5))": lambda: ConvergenceApp(
+            x**2, pgviz.Gaussian(1.0, 0.5), np.random.default_rng(1), num_samples=100),
+        "nb02 ConvergenceApp((x-2)^2, all controls)": lambda: ConvergenceApp(
+            f, pgviz.Gaussian(1.0, 1.0), np.random.default_rng(2), num_samples=100,
+            controls=("num_samples", "theta", "param", "cost")),
+        "nb02 ConvergenceApp(step, SF + pathwise)": lambda: ConvergenceApp(
+            pgviz.parse_cost("step(x - 2)"), pgviz.Gaussian(1.0, 1.0), np.random.default_rng(2),
+            num_samples=1000, estimators=("score_function", "pathwise"), controls=("num_samples", "param")),
+        "nb03 ConvergenceApp(reward, 3 estimators)": lambda: ConvergenceApp(
+            pgviz.parse_cost("exp(-(x - 2)**2)"), pgviz.Gaussian(1.0, 1.0), np.random.default_rng(3),
+            num_samples=100, estimators=("score_function", "score_function_baseline", "pathwise"),
+            controls=("num_samples", "theta", "param", "cost")),
+    }
+    for name, build in apps.items():
+        start = time.perf_counter()
+        app = build()
+        yield (f"{name}: build (10^6 terms per estimator)", time.perf_counter() - start, "s")
+        yield (f"{name}: median N-slider update", _slider_median_ms(app), "ms")
+    app = apps["nb03 ConvergenceApp(reward, 3 estimators)"]()
+    first = len(app.update_seconds)
+    for value in (0.5, 1.5, 1.0):
+        app.theta_sliders[0].value = value
+    yield ("nb03 app: mu-slider update (resamples 3 x 10^6 terms)",
+           1000 * float(np.median(app.update_seconds[first:])), "ms")
