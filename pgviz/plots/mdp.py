@@ -78,7 +78,7 @@ def plot_learning_curves(curves, optimum, title):
 
 
 def plot_policy_paths(p_right, collapsed, p_star, title):
-    """π(right) of every run against the episode; collapsed runs drawn in a warning colour.
+    """π(right) of every run against the episode; collapsed runs in a warning colour, X where stopped.
 
     Args: p_right [R, E], collapsed [R] bool, p_star: float, title: str. Returns the Figure.
     """
@@ -90,8 +90,10 @@ def plot_policy_paths(p_right, collapsed, p_star, title):
         ax.plot(episodes, p_right[run], color=COLORS["samples"], lw=0.5, alpha=0.4)
     for run in np.flatnonzero(collapsed):
         ax.plot(episodes, p_right[run], color=COLORS["pathwise"], lw=1.5)
+        last = np.flatnonzero(np.isfinite(p_right[run]))[-1]  # where the run was stopped
+        ax.plot([episodes[last]], [p_right[run, last]], "X", ms=9, color=COLORS["pathwise"])
     ax.plot([], [], color=COLORS["samples"], label="runs")
-    ax.plot([], [], color=COLORS["pathwise"], lw=1.5, label=f"collapsed runs ({collapsed.sum()})")
+    ax.plot([], [], "X-", color=COLORS["pathwise"], lw=1.5, label=f"collapsed runs ({collapsed.sum()}), stopped at X")
     ax.axhline(p_star, color=COLORS["exact"], ls="--", lw=1, label=rf"$p^* = {p_star:.3f}$")
     ax.set_ylim(-0.02, 1.02)
     ax.set_xlabel("episode")
