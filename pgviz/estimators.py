@@ -563,10 +563,24 @@ def rms_error_vs_n(f, dist: Distribution, n_values, num_repeats: int, rng: np.ra
     """
     f = _check_cost(f)
     dist = _check_dist(dist)
+    if estimator not in STUDY_ESTIMATORS:
+        raise ValueError(f"estimator must be one of {tuple(STUDY_ESTIMATORS)}, got {estimator!r}")
+    check_num_samples(num_repeats)
+    rng = check_rng(rng)
+    try:
+        n_values = [check_num_samples(n.item() if isinstance(n, np.integer) else n) for n in np.atleast_1d(n_values)]
+    except TypeError as error:
+        raise TypeError(f"n_values must be whole numbers >= 1: {error}") from None
     exact = exact_gradient(f, dist)
-    n_values = [check_num_samples(int(n)) for n in np.atleast_1d(n_values)]
     return np.array([np.sqrt(((repeated_estimates(f, dist, n, num_repeats, rng, estimator) - exact) ** 2).mean(0))
                      for n in n_values])
+
+
+def _check_family(f, k_symbol) -> None:
+    if not isinstance(k_symbol, sp.Symbol):
+        raise TypeError(f"k_symbol must be a SymPy Symbol, got {type(k_symbol).__name__}")
+    if not isinstance(f, sp.Expr) or f.free_symbols - {x, k_symbol}:
+        raise ValueError("f must be a SymPy expression in pgviz.x and k_symbol only")
 
 
 def exact_variance_curve(f, k_symbol: sp.Symbol, k_values, dist: Distribution,
@@ -581,10 +595,7 @@ def exact_variance_curve(f, k_symbol: sp.Symbol, k_values, dist: Distribution,
     """
     if estimator not in STUDY_ESTIMATORS:
         raise ValueError(f"estimator must be one of {tuple(STUDY_ESTIMATORS)}, got {estimator!r}")
-    if not isinstance(k_symbol, sp.Symbol):
-        raise TypeError(f"k_symbol must be a SymPy Symbol, got {type(k_symbol).__name__}")
-    if not isinstance(f, sp.Expr) or f.free_symbols - {x, k_symbol}:
-        raise ValueError("f must be a SymPy expression in pgviz.x and k_symbol only")
+    _check_family(f, k_symbol)
     if f.atoms(sp.Heaviside, sp.Abs, sp.sign, sp.Max, sp.Min, sp.Piecewise):
         raise ValueError("f must be smooth in x for exact_variance_curve (use exact_variance per k)")
     dist = _check_dist(dist)
@@ -618,6 +629,9 @@ def sampled_variances(f, k_symbol: sp.Symbol, k_values, dist: Distribution, num_
     """Monte Carlo single-sample variances terms.var(0) of an estimator for f(x; k) at each k: [K, P]."""
     if estimator not in STUDY_ESTIMATORS:
         raise ValueError(f"estimator must be one of {tuple(STUDY_ESTIMATORS)}, got {estimator!r}")
+    _check_family(f, k_symbol)
+    dist = _check_dist(dist)
+    num_samples = check_num_samples(num_samples)
     rng = check_rng(rng)
     return np.array([_run(estimator, f.subs(k_symbol, exact_rational(float(k))), dist, num_samples, rng).var(0)
                      for k in np.asarray(k_values, dtype=float).reshape(-1)])
@@ -632,6 +646,11 @@ def variance_study(f, k_symbol: sp.Symbol, k_values, dist: Distribution, rng: np
     k spread over the grid, ``num_samples`` samples each - the input of
     :func:`pgviz.plots.estimators.plot_variance_vs_k` (Mohamed et al. 2020, Figs. 2-3; notebook 03).
     """
+    if isinstance(num_sampled, bool) or not isinstance(num_sampled, numbers.Integral) or num_sampled < 1:
+        raise ValueError(f"num_sampled must be an int >= 1, got {num_sampled!r}")
+    _check_family(f, k_symbol)
+    dist = _check_dist(dist)
+    rng = check_rng(rng)
     k_values = np.asarray(k_values, dtype=float).reshape(-1)
     picks = k_values[np.linspace(0, k_values.size - 1, num_sampled).round().astype(int)]
     exact = {name: exact_variance_curve(f, k_symbol, k_values, dist, name) for name in STUDY_ESTIMATORS}

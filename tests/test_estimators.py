@@ -332,3 +332,30 @@ def test_categorical_by_enumeration():
         terms = score_function(f, dist, NUM, np.random.default_rng(9), baseline=baseline)
         assert np.all(np.abs(estimate(terms) - exact) <= 5 * standard_error(terms))
         assert np.all(np.abs(terms.var(0) - exact_variance(f, dist, baseline=baseline)) <= 5 * _variance_se(terms))
+
+
+def test_study_argument_validation():
+    from pgviz.costs import COSTS, k
+    from pgviz.estimators import (exact_variance_curve, repeated_estimates, rms_error_vs_n,
+                                  sampled_variances, variance_study)
+
+    dist, rng = pgviz.Gaussian(), np.random.default_rng(0)
+    with pytest.raises(ValueError, match="estimator"):
+        repeated_estimates(x, dist, 10, 10, rng, estimator="magic")
+    with pytest.raises(ValueError, match="num_samples"):
+        repeated_estimates(x, dist, 0, 10, rng)
+    with pytest.raises(TypeError, match="n_values"):
+        rms_error_vs_n(x, dist, [10.5], 10, rng)
+    with pytest.raises(TypeError, match="rng"):
+        rms_error_vs_n(x, dist, [10], 10, 0)
+    with pytest.raises(TypeError, match="k_symbol"):
+        exact_variance_curve(COSTS["square"][0], "k", [1.0], dist)
+    with pytest.raises(ValueError, match="smooth"):
+        exact_variance_curve(COSTS["step"][0], k, [1.0], dist)
+    with pytest.raises(TypeError, match="reparameterization"):
+        exact_variance_curve(COSTS["square"][0], k, [1.0], pgviz.Bernoulli(0.0))
+    with pytest.raises(ValueError, match="f must"):
+        sampled_variances(x + sp.Symbol("y"), k, [1.0], dist, 10, rng)
+    with pytest.raises(ValueError, match="num_sampled"):
+        variance_study(COSTS["square"][0], k, [1.0], dist, rng, num_sampled=0)
+    np.testing.assert_allclose(rms_error_vs_n(x, dist, np.array([4]), 3, rng).shape, (1, 2))
