@@ -252,33 +252,30 @@ class FigureApp:
             for _, artist in getattr(self, "_moving", []) + getattr(self, "_overlay_artists", []):
                 artist.set_animated(False)
             self._moving, self._overlay_artists, self._background = [], [], None
+            canvas.draw()  # runs the layout engine, if any
+            engine = self.fig.get_layout_engine()
+            if self.freeze_layout and engine is not None and \
+                    not isinstance(engine, PlaceHolderLayoutEngine):
+                self.fig.set_layout_engine("none")  # keep the positions just computed
+            return
+        engine = self.fig.get_layout_engine()
+        if engine is not None and not isinstance(engine, PlaceHolderLayoutEngine):
+            # Lay the figure out now (what canvas.draw would do first), then keep the positions:
+            # "none" leaves a placeholder engine that does nothing.
+            engine.execute(self.fig)
+            self.fig.set_layout_engine("none")
         # Artists removed from their axes are no longer drawn.
         self._moving = [(ax, a) for ax, a in getattr(self, "_moving", []) if a.axes is ax]
         moving = {id(artist) for _, artist in self._moving}
-        order = self._overlay() if blit else []
-        engine = self.fig.get_layout_engine()
-        laid_out = engine is None or isinstance(engine, PlaceHolderLayoutEngine)
+        order = self._overlay()
         renderer = canvas.get_renderer()
+        # Positions are final: measure the static artists above the changing ones, and leave out
+        # of the background those that overlap a changing artist (or another one left out).
         statics = [(ax, a) for ax, a in order if id(a) not in moving]
+        self._static_extents = {id(a): self._extent(a, renderer) for _, a in statics}
         keep, self._keep_covering = getattr(self, "_keep_covering", set()), set()
-        if laid_out:  # positions are final: the statics' extents can be measured before drawing
-            self._static_extents = {id(a): self._extent(a, renderer) for _, a in statics}
-            self._set_overlay(order, self._covering(order, renderer) | keep)
-        else:
-            self._set_overlay(order, {id(a) for _, a in statics})
-        canvas.draw()  # the first draw runs the layout engine
-        if self.freeze_layout and not laid_out:
-            # Keep the positions just computed; "none" leaves a placeholder engine that does nothing.
-            self.fig.set_layout_engine("none")
-        if not blit:
-            return
-        if not laid_out:  # now measure, and draw again if fewer statics need redrawing
-            renderer = canvas.get_renderer()
-            self._static_extents = {id(a): self._extent(a, renderer) for _, a in statics}
-            covering = self._covering(order, renderer)
-            if covering != self._covering_ids:
-                self._set_overlay(order, covering)
-                canvas.draw()
+        self._set_overlay(order, self._covering(order, renderer) | keep)
+        canvas.draw()
         self._overlay_order = order
         self._background = canvas.copy_from_bbox(self.fig.bbox)
         self._drawn_signature = self._signature()
