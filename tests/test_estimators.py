@@ -65,6 +65,9 @@ def test_quadrature_agrees_with_sympy_integration():
     symbolic = exact_expectation(h, dist, method="symbolic")
     np.testing.assert_allclose(exact_expectation(h, dist, method="moments"), symbolic, rtol=1e-12)
     np.testing.assert_allclose(exact_expectation(h, dist, method="quadrature"), symbolic, rtol=1e-10)
+    bump = sp.exp(-x**2)  # non-polynomial: SymPy's integral against the quadrature
+    np.testing.assert_allclose(exact_expectation(bump, dist), exact_expectation(bump, dist, method="symbolic"),
+                               rtol=1e-12)
     step = sp.Heaviside(x - 1, 0)
     np.testing.assert_allclose(exact_expectation(step, dist), float(Phi(sp.Rational(-1, 3))), rtol=1e-12)
 
