@@ -35,18 +35,19 @@ class FigureApp:
 
     Speed (the budget is 25 ms per refresh in Python), with no work asked of the subclass:
 
-    - The layout engine (constrained layout) runs on the first draw only; the axes positions are
-      then kept (``freeze_layout = False`` in a subclass recomputes it on every draw).
+    - The layout engine (constrained layout) runs once, before the first full draw, and the axes
+      positions are then kept (a subclass that sets a layout engine again, e.g. after new tick
+      labels, gets one more layout; ``freeze_layout = False`` lays out on every draw).
     - Blitting: the artists that ``update()`` changes are found from matplotlib's own ``stale``
-      flags (``_finish`` draws once and runs ``update()`` to find them; any found later are added).
-      They are drawn over a cached picture of everything else
-      (axes, ticks, labels, legend), which is what most of the drawing time goes to. Whenever
-      something else changes - axis limits or scales, an artist added or removed, a legend, a
-      spine, a figure-level text - the whole figure is drawn again. Whatever is drawn above a
-      changing artist (by zorder) and overlaps it, e.g. a legend, is drawn again over it, so the
-      picture is the one a full draw would give (tests/test_figureapp.py compares pixels). ``blit = False`` in a
-      subclass turns this off. ``_finish`` puts grid lines and ticks
-      below all data (``ax.set_axisbelow(True)``), so the axis is never redrawn on a blit.
+      flags (``_finish`` draws once and runs ``update()`` to find them; any found later are
+      added). They are drawn over a cached picture of everything else (axes, ticks, labels,
+      legend), which is where most of the drawing time goes. Whenever something else changes -
+      axis limits or scales, an artist added or removed, a visibility, a legend, a spine, a
+      figure-level text - the whole figure is drawn again. Whatever is drawn above a changing
+      artist (by zorder) and overlaps it, e.g. a legend, is drawn again over it, so the picture
+      is the one a full draw gives (tests/test_figureapp.py compares pixels). ``_finish`` puts
+      grid lines and ticks below all data (``ax.set_axisbelow(True)``), so the axis is never
+      drawn again on a blit. ``blit = False`` in a subclass turns blitting off.
     - One Agg draw per refresh, its pixels PNG-encoded directly at a fast compression level
       (``savefig`` would draw again and compress harder).
     """
