@@ -362,3 +362,18 @@ def test_study_argument_validation():
     with pytest.raises(ValueError, match="num_sampled"):
         variance_study(COSTS["square"][0], k, [1.0], dist, rng, num_sampled=0)
     np.testing.assert_allclose(rms_error_vs_n(x, dist, np.array([4]), 3, rng).shape, (1, 2))
+
+
+def test_callable_cost_matches_sympy_cost():
+    """A vectorized callable f gives the same terms, gradient and variances as its SymPy form."""
+    f = cost("cosine", 2.0)
+    dist = pgviz.Gaussian(0.3, 0.8)
+    def f_callable(values):
+        return np.cos(2.0 * values)
+    np.testing.assert_allclose(score_function(f_callable, dist, 1000, np.random.default_rng(4), baseline="optimal"),
+                               score_function(f, dist, 1000, np.random.default_rng(4), baseline="optimal"), rtol=1e-10)
+    np.testing.assert_allclose(exact_gradient(f_callable, dist), exact_gradient(f, dist), rtol=1e-10)
+    np.testing.assert_allclose(exact_variance(f_callable, dist, baseline="optimal"),
+                               exact_variance(f, dist, baseline="optimal"), rtol=1e-9)
+    with pytest.raises(ValueError, match="same shape"):
+        score_function(lambda v: v[:1], dist, 10, np.random.default_rng(0))

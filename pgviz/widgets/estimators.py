@@ -161,8 +161,8 @@ class ConvergenceApp(FigureApp):
                                            value=param, description="gradient", layout=widgets.Layout(width="180px"))
         if "param" in controls:
             controls_list.append(self.param_menu)
-        presets = [(f"{label}, k = {default:g}", str(cost(name, default))) for name, (_, default, label)
-                   in COSTS.items()]
+        presets = [(label if name == "linear" else f"{label}, k = {default:g}", str(cost(name, default)))
+                   for name, (_, default, label) in COSTS.items()]
         self.cost_menu = widgets.Dropdown(options=[("(typed)", "")] + presets, value="", description="f menu",
                                           layout=widgets.Layout(width="240px"))
         self.cost_text = widgets.Text(value=f_text, description="f(x) =", continuous_update=False,
