@@ -379,18 +379,31 @@ def score_function(f, dist: Distribution, num_samples: int, rng: np.random.Gener
     if dist.reparameterization is None:  # pragma: no cover - no such distribution in the catalog
         samples = dist.sample(num_samples, rng)  # [N]
         return (_cost_values(f, samples)[:, None] - baseline) * dist.score(samples)
-    noise = dist.sample_noise(num_samples, rng)  # [N]
-    samples = dist.transform(noise)  # [N], identical to dist.sample(num_samples, rng)
-    f_values = _cost_values(f, samples)  # [N]
+    noise = dist.sample_noise(num_samples, rng)  # [N], the same draws as dist.sample(num_samples, rng)
     theta = dist.param_vector
-    for j, score_fn in enumerate(_score_in_noise(dist.reparameterization, dist.score_exprs, dist.param_symbols)):
-        column = terms[:, j]
-        if baseline[j] == 0.0:
-            np.multiply(f_values, score_fn(noise, *theta), out=column)
-        else:
-            np.subtract(f_values, baseline[j], out=column)
-            np.multiply(column, score_fn(noise, *theta), out=column)
+    score_fns = _score_in_noise(dist.reparameterization, dist.score_exprs, dist.param_symbols)
+    for rows in _chunks(num_samples):
+        eps_rows = noise[rows]
+        f_values = _cost_values(f, dist.transform(eps_rows))  # [chunk]
+        for j, score_fn in enumerate(score_fns):
+            column = terms[rows, j]
+            if baseline[j] == 0.0:
+                np.multiply(f_values, score_fn(eps_rows, *theta), out=column)
+            else:
+                np.subtract(f_values, baseline[j], out=column)
+                np.multiply(column, score_fn(eps_rows, *theta), out=column)
     return terms
+
+
+#: Rows per block of the elementwise work after the noise is drawn. Temporaries of this size stay
+#: in the CPU cache; whole-N temporaries (8 MB each at N = 10^6) cost more in page faults than in
+#: arithmetic. The noise itself is drawn in one call, so the samples do not depend on the blocks.
+CHUNK_ROWS = 1 << 18
+
+
+def _chunks(num_samples: int):
+    """Slices covering range(num_samples) in blocks of CHUNK_ROWS."""
+    return [slice(start, min(start + CHUNK_ROWS, num_samples)) for start in range(0, num_samples, CHUNK_ROWS)]
 
 
 @functools.lru_cache(maxsize=64)
@@ -418,14 +431,18 @@ def pathwise(f, dist: Distribution, num_samples: int, rng: np.random.Generator) 
     num_samples = check_num_samples(num_samples)
     rng = check_rng(rng)
     noise = dist.sample_noise(num_samples, rng)  # [N]
-    samples = dist.transform(noise)  # [N]
-    derivative = numpy_function(_derivative_almost_everywhere(f), (x,))(samples)  # [N]
+    derivative_fn = numpy_function(_derivative_almost_everywhere(f), (x,))
+    jacobian_fns = _jacobian_functions(dist.reparameterization, dist.param_symbols)
+    theta = dist.param_vector
     terms = np.empty((dist.num_params, num_samples)).T  # [N, P], each column contiguous
-    for j, fn in enumerate(_jacobian_functions(dist.reparameterization, dist.param_symbols)):
-        if fn.expr == 1:  # dx/dtheta_j = 1 (a location parameter): the term is f'(x) itself
-            terms[:, j] = derivative
-        else:
-            np.multiply(derivative, fn(noise, *dist.param_vector), out=terms[:, j])  # f'(x) dx/dtheta_j
+    for rows in _chunks(num_samples):  # blocks that stay in the cache (see CHUNK_ROWS)
+        eps_rows = noise[rows]
+        derivative = derivative_fn(dist.transform(eps_rows))  # f'(x) [chunk]
+        for j, fn in enumerate(jacobian_fns):
+            if fn.expr == 1:  # dx/dtheta_j = 1 (a location parameter): the term is f'(x) itself
+                terms[rows, j] = derivative
+            else:
+                np.multiply(derivative, fn(eps_rows, *theta), out=terms[rows, j])  # f'(x) dx/dtheta_j
     return terms
 
 

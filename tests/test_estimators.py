@@ -377,3 +377,24 @@ def test_callable_cost_matches_sympy_cost():
                                exact_variance(f, dist, baseline="optimal"), rtol=1e-9)
     with pytest.raises(ValueError, match="same shape"):
         score_function(lambda v: v[:1], dist, 10, np.random.default_rng(0))
+
+
+def test_blocked_computation_equals_the_formula_across_blocks():
+    """score_function and pathwise work in blocks of CHUNK_ROWS rows after drawing the noise at
+    once: the terms equal (f(x) - b) * score(x) and f'(x) dx/dtheta computed on whole arrays, for
+    an N that spans more than one block, with x = dist.sample(N) from an equally seeded rng."""
+    from pgviz.estimators import CHUNK_ROWS
+
+    num_samples = CHUNK_ROWS + 12_345
+    for dist in (pgviz.Gaussian(0.7, 1.3), pgviz.Exponential(1.7)):
+        samples = dist.sample(num_samples, np.random.default_rng(5))
+        f_values = (samples - 2.0) ** 2
+        terms = pgviz.score_function((pgviz.x - 2) ** 2, dist, num_samples, np.random.default_rng(5), baseline=0.5)
+        np.testing.assert_allclose(terms, (f_values - 0.5)[:, None] * dist.score(samples), rtol=1e-10, atol=1e-12)
+        pathwise_terms = pgviz.pathwise((pgviz.x - 2) ** 2, dist, num_samples, np.random.default_rng(5))
+        noise = dist.sample_noise(num_samples, np.random.default_rng(5))
+        if isinstance(dist, pgviz.Gaussian):  # x = mu + sigma eps: dx/dmu = 1, dx/dsigma = eps
+            jacobian = np.column_stack([np.ones(num_samples), noise])
+        else:  # x = eps / rate: dx/drate = -eps / rate^2
+            jacobian = (-noise / dist.param_vector[0] ** 2)[:, None]
+        np.testing.assert_allclose(pathwise_terms, (2 * (samples - 2.0))[:, None] * jacobian, rtol=1e-10, atol=1e-12)
