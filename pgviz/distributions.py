@@ -273,8 +273,18 @@ class Distribution:
         """
         if not self.is_normalized:
             raise ValueError(f"{type(self).__name__} as written is not normalized: it has no expectation")
-        result = _symbolic_expectation(self.log_prob_expr, self.support, sp.sympify(expr))
-        return result if symbolic else result.subs(self.subs).evalf(30)
+        expr = sp.sympify(expr)
+        result = _symbolic_expectation(self.log_prob_expr, self.support, expr)
+        if symbolic:
+            return result  # may hold an unevaluated Integral: SymPy found no closed form
+        if result.has(sp.Integral):  # try again with the values in (often easier for SymPy)
+            result = sp.integrate((expr * self.density_expr).subs(self.subs), (x, self.support.inf, self.support.sup))
+        if result.has(sp.Integral):
+            raise ValueError(
+                f"expr: SymPy finds no closed form for E[{expr}] under {self!r}; "
+                "pgviz.exact_expectation integrates it by quadrature"
+            )
+        return result.subs(self.subs).evalf(30)
 
     def check_reparameterization(self) -> bool:
         """True when x = g(eps; theta) carries the noise density to p(x; theta), by change of variables:

@@ -178,3 +178,14 @@ def test_latex_and_expressions():
     mu, sigma = g.param_symbols
     assert sp.simplify(g.score_exprs[0] - (x - mu) / sigma**2) == 0
     assert sp.simplify(g.score_exprs[1] - ((x - mu) ** 2 - sigma**2) / sigma**3) == 0
+
+
+def test_expectation_of_a_step_times_the_score_is_exact():
+    """d/dmu P(x > k) = E[1[x > k] (x - mu)/sigma^2] = phi((k - mu)/sigma)/sigma under N(mu, sigma^2).
+
+    SymPy finds no closed form with symbolic parameters here; with the values in it does, and the
+    result must carry all its digits (not a low-precision numerical fallback)."""
+    dist, k = pgviz.Gaussian(0.5, 1.5), 1.0
+    value = float(dist.expectation(sp.Heaviside(x - k, 0) * dist.score_exprs[0]))
+    z = (k - 0.5) / 1.5
+    assert value == pytest.approx(np.exp(-z**2 / 2) / np.sqrt(2 * np.pi) / 1.5, rel=1e-14)
