@@ -210,6 +210,12 @@ class Distribution:
             raise TypeError(f"{type(self).__name__} has a continuous support: it has a density, not probabilities")
         return np.exp(self._tables_now()[0])
 
+    def support_scores(self) -> np.ndarray:
+        """[K, P] score of every support point, in ``support_values`` order (finite support only)."""
+        if not self.is_finite:
+            raise TypeError(f"{type(self).__name__} has a continuous support: it has no table of scores")
+        return self._tables_now()[1].copy()
+
     def log_prob(self, x_values) -> np.ndarray:
         """log p(x; theta) for each sample: x [N] -> [N]."""
         values = self._check_x(x_values)

@@ -370,7 +370,7 @@ def score_function(f, dist: Distribution, num_samples: int, rng: np.random.Gener
         else:
             index = np.searchsorted(support, samples)  # [N]
         f_table = _cost_values(f, dist.support_values)  # [K]
-        table = (f_table[:, None] - baseline) * dist._tables_now()[1]  # [K, P]
+        table = (f_table[:, None] - baseline) * dist.support_scores()  # [K, P]
         for j in range(dist.num_params):
             np.take(table[:, j], index, out=terms[:, j])
         return terms

@@ -128,6 +128,7 @@ def test_normalized_exp_linear_score_is_feature_minus_its_mean():
     policy = pgviz.ExpLinear(0.3, 0.8, actions=actions)
     mean_action = policy.probabilities() @ actions
     np.testing.assert_allclose(policy.score(actions), np.column_stack([np.zeros(4), actions - mean_action]), atol=1e-12)
+    np.testing.assert_allclose(policy.support_scores(), policy.score(policy.support_values))
     as_written = pgviz.ExpLinear(0.3, 0.8)
     np.testing.assert_allclose(as_written.score(actions), np.column_stack([np.ones(4), actions]))
     np.testing.assert_allclose(as_written.log_prob(actions), 0.3 + 0.8 * actions)
