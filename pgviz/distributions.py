@@ -18,13 +18,13 @@ from __future__ import annotations
 
 import copy
 import functools
-import numbers
 from collections.abc import Sequence
 
 import numpy as np
 import sympy as sp
 
 from pgviz.symbolic import eps, exact_rational, numpy_function, x
+from pgviz.validation import check_count, check_positive, check_real, check_rng
 
 __all__ = ["Distribution", "Gaussian", "Bernoulli", "Categorical", "Exponential", "ExpLinear"]
 
@@ -43,39 +43,9 @@ NOISE = {
 }
 
 
-def _check_real(name: str, value) -> float:
-    """A finite real number, else TypeError/ValueError naming the argument."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {type(value).__name__} {value!r}")
-    value = float(value)
-    if not np.isfinite(value):
-        raise ValueError(f"{name} must be finite, got {value}")
-    return value
-
-
-def _check_positive(name: str, value) -> float:
-    value = _check_real(name, value)
-    if value <= 0:
-        raise ValueError(f"{name} must be > 0, got {value}")
-    return value
-
-
 def check_num_samples(num_samples) -> int:
     """A whole number >= 1, else TypeError/ValueError naming ``num_samples``."""
-    if isinstance(num_samples, bool) or not isinstance(num_samples, numbers.Integral):
-        raise TypeError(f"num_samples must be an int >= 1, got {type(num_samples).__name__} {num_samples!r}")
-    if num_samples < 1:
-        raise ValueError(f"num_samples must be >= 1, got {num_samples}")
-    return int(num_samples)
-
-
-def check_rng(rng) -> np.random.Generator:
-    """A ``numpy.random.Generator``, else TypeError naming ``rng``."""
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(
-            f"rng must be a numpy.random.Generator (e.g. numpy.random.default_rng(0)), got {type(rng).__name__}"
-        )
-    return rng
+    return check_count(num_samples, "num_samples")
 
 
 def _readable(expr: sp.Expr) -> sp.Expr:
@@ -150,7 +120,7 @@ class Distribution:
     def _check_param_vector(self, theta: np.ndarray) -> np.ndarray:
         """Validate a [P] parameter vector (subclasses add range checks)."""
         for name, value in zip(self.param_names, theta):
-            _check_real(name, float(value))
+            check_real(float(value), name)
         return theta
 
     def with_params(self, theta) -> Distribution:
@@ -323,15 +293,15 @@ class Gaussian(Distribution):
     """
 
     def __init__(self, mu: float = 0.0, sigma: float = 1.0):
-        mu = _check_real("mu", mu)
-        sigma = _check_positive("sigma", sigma)
+        mu = check_real(mu, "mu")
+        sigma = check_positive(sigma, "sigma")
         mu_s, sigma_s = sp.Symbol("mu", real=True), sp.Symbol("sigma", positive=True)
         log_p = -((x - mu_s) ** 2) / (2 * sigma_s**2) - sp.log(sigma_s) - sp.log(2 * sp.pi) / 2
         self._define((mu_s, sigma_s), (mu, sigma), log_p, sp.S.Reals, mu_s + sigma_s * eps, "standard_normal")
 
     def _check_param_vector(self, theta):
-        _check_real("mu", theta[0])
-        _check_positive("sigma", theta[1])
+        check_real(theta[0], "mu")
+        check_positive(theta[1], "sigma")
         return theta
 
 
@@ -342,14 +312,14 @@ class Exponential(Distribution):
     """
 
     def __init__(self, rate: float = 1.0):
-        rate = _check_positive("rate", rate)
+        rate = check_positive(rate, "rate")
         rate_s = sp.Symbol("lambda", positive=True)
         log_p = sp.log(rate_s) - rate_s * x
         self._define((rate_s,), (rate,), log_p, sp.Interval(0, sp.oo), eps / rate_s, "standard_exponential")
         self.param_names = ("rate",)
 
     def _check_param_vector(self, theta):
-        _check_positive("rate", theta[0])
+        check_positive(theta[0], "rate")
         return theta
 
 
@@ -360,7 +330,7 @@ class Bernoulli(Distribution):
     """
 
     def __init__(self, logit: float = 0.0):
-        logit = _check_real("logit", logit)
+        logit = check_real(logit, "logit")
         z = sp.Symbol("z", real=True)
         log_p = x * z - sp.log(1 + sp.exp(z))
         self._define((z,), (logit,), log_p, sp.FiniteSet(0, 1))
@@ -378,7 +348,7 @@ class Categorical(Distribution):
     def __init__(self, logits: Sequence[float] = (0.0, 0.0, 0.0)):
         if isinstance(logits, (str, bytes)) or not hasattr(logits, "__len__"):
             raise TypeError(f"logits must be a sequence of at least 2 real numbers, got {type(logits).__name__}")
-        values = [_check_real(f"logits[{k}]", v) for k, v in enumerate(logits)]
+        values = [check_real(v, f"logits[{k}]") for k, v in enumerate(logits)]
         if len(values) < 2:
             raise ValueError(f"logits must have at least 2 entries, got {len(values)}")
         z = sp.symbols(f"z_0:{len(values)}", real=True)
@@ -398,8 +368,8 @@ class ExpLinear(Distribution):
     """
 
     def __init__(self, alpha: float = 0.0, beta: float = 1.0, actions: Sequence[float] | None = None):
-        alpha = _check_real("alpha", alpha)
-        beta = _check_real("beta", beta)
+        alpha = check_real(alpha, "alpha")
+        beta = check_real(beta, "beta")
         alpha_s, beta_s = sp.Symbol("alpha", real=True), sp.Symbol("beta", real=True)
         linear = alpha_s + beta_s * x
         if actions is None:
@@ -408,7 +378,7 @@ class ExpLinear(Distribution):
             return
         if isinstance(actions, (str, bytes)) or not hasattr(actions, "__len__"):
             raise TypeError(f"actions must be a sequence of distinct real numbers, got {type(actions).__name__}")
-        values = [_check_real(f"actions[{k}]", a) for k, a in enumerate(actions)]
+        values = [check_real(a, f"actions[{k}]") for k, a in enumerate(actions)]
         if len(values) < 2 or len(set(values)) != len(values):
             raise ValueError(f"actions must hold at least 2 distinct numbers, got {values}")
         exact_actions = [sp.nsimplify(a, rational=True) for a in values]

@@ -24,6 +24,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from pgviz.validation import check_count, check_positive, check_rng
+
 __all__ = [
     "MDP",
     "Episodes",
@@ -66,28 +68,6 @@ _ATOL = 1e-9
 # --------------------------------------------------------------------------------------------
 # input checks: each raises before any work, naming the argument and what is allowed
 # --------------------------------------------------------------------------------------------
-def _check_generator(rng) -> None:
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"rng must be a numpy.random.Generator (np.random.default_rng(seed)), "
-                        f"got {type(rng).__name__}")
-
-
-def _check_count(value, name: str, minimum: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an integer >= {minimum}, got {type(value).__name__}")
-    if value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value}")
-    return int(value)
-
-
-def _check_positive(value, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a positive real number, got {type(value).__name__}")
-    if not np.isfinite(value) or value <= 0:
-        raise ValueError(f"{name} must be a positive finite number, got {value}")
-    return float(value)
-
-
 def _check_mdp(mdp) -> None:
     if not isinstance(mdp, MDP):
         raise TypeError(f"mdp must be a pgviz.MDP, got {type(mdp).__name__}")
@@ -245,7 +225,7 @@ def corridor_features(num_states: int = 4) -> np.ndarray:
     Sutton & Barto (2nd ed.), Example 13.1. Returns shape [S, A=2, P=2] (actions ordered
     ``("left", "right")``), so π(right) = σ(θ_0 − θ_1) in every state.
     """
-    num_states = _check_count(num_states, "num_states")
+    num_states = check_count(num_states, "num_states")
     features = np.zeros((num_states, 2, 2))  # [S, A, P]
     features[:, 1, 0] = 1.0  # right
     features[:, 0, 1] = 1.0  # left
@@ -299,7 +279,7 @@ def chain_mdp(num_states: int = 4, gamma: float = 0.9, slip: float = 0.1) -> MDP
     the other direction with probability ``slip``. Reward −1 per step, +10 on reaching the goal.
     Start at the left end. Used in tests as a second MDP whose episodes have no length bound.
     """
-    num_states = _check_count(num_states, "num_states", 2)
+    num_states = check_count(num_states, "num_states", 2)
     if isinstance(slip, bool) or not isinstance(slip, numbers.Real) or not 0 <= slip < 1:
         raise ValueError(f"slip must be a probability in [0, 1), got {slip!r}")
     size = num_states + 1  # goal last
@@ -327,9 +307,9 @@ def random_mdp(rng: np.random.Generator, num_states: int = 4, num_actions: int =
     Used in tests as an MDP with no structure. Shapes: ``num_states`` non-terminal states plus one
     terminal state; every action ends the episode with probability ``terminate``.
     """
-    _check_generator(rng)
-    num_states = _check_count(num_states, "num_states")
-    num_actions = _check_count(num_actions, "num_actions")
+    check_rng(rng)
+    num_states = check_count(num_states, "num_states")
+    num_actions = check_count(num_actions, "num_actions")
     if isinstance(terminate, bool) or not isinstance(terminate, numbers.Real) or not 0 < terminate <= 1:
         raise ValueError(f"terminate must be a probability in (0, 1], got {terminate!r}")
     size = num_states + 1
@@ -538,7 +518,7 @@ def enumerate_trajectories(mdp: MDP, horizon: int) -> EnumeratedTrajectories:
         :class:`EnumeratedTrajectories` (K trajectories; K grows like (A · S)^horizon).
     """
     _check_mdp(mdp)
-    horizon = _check_count(horizon, "horizon")
+    horizon = check_count(horizon, "horizon")
     branching = mdp.num_actions * int(np.max(np.sum(mdp.transitions > 0, axis=2)))
     if float(branching) ** horizon * np.sum(mdp.start > 0) > 2_000_000:
         raise ValueError(f"horizon={horizon} would enumerate more than 2,000,000 trajectories")
@@ -687,11 +667,11 @@ def rollout(mdp: MDP, pi, num_episodes: int, rng: np.random.Generator,
     """
     _check_mdp(mdp)
     pi = _check_pi(mdp, pi, allow_batch=True)
-    num_episodes = _check_count(num_episodes, "num_episodes")
+    num_episodes = check_count(num_episodes, "num_episodes")
     if pi.ndim == 3 and pi.shape[0] != num_episodes:
         raise ValueError(f"pi has {pi.shape[0]} policies but num_episodes is {num_episodes}")
-    _check_generator(rng)
-    max_steps = _check_count(max_steps, "max_steps")
+    check_rng(rng)
+    max_steps = check_count(max_steps, "max_steps")
     return _simulate(mdp, pi, num_episodes, rng, max_steps)
 
 
@@ -832,7 +812,7 @@ def averaged_gradient(trajectories: EnumeratedTrajectories, theta, features, red
         raise TypeError("trajectories must come from pgviz.mdp.enumerate_trajectories")
     if reduction not in REDUCTIONS:
         raise ValueError(f"reduction must be one of {REDUCTIONS}, got {reduction!r}")
-    batch_size = _check_count(batch_size, "batch_size")
+    batch_size = check_count(batch_size, "batch_size")
     if len(trajectories) ** batch_size > 1_000_000:
         raise ValueError(f"batch_size={batch_size} would enumerate more than 1,000,000 batches")
     pi = softmax_policy(theta, features)
@@ -945,10 +925,10 @@ def reinforce_learning_curves(mdp: MDP, features, theta0, alphas, num_runs: int,
         alphas_w = np.array([np.nan if a is None else a for a in alphas_w], dtype=float)
         if alphas_w.shape != alphas.shape or np.any(alphas_w[~np.isnan(alphas_w)] <= 0):
             raise ValueError("alphas_w must be None or one positive step size (or None/NaN) per alpha")
-    num_runs = _check_count(num_runs, "num_runs")
-    num_episodes = _check_count(num_episodes, "num_episodes")
-    _check_generator(rng)
-    max_steps = _check_count(max_steps, "max_steps")
+    num_runs = check_count(num_runs, "num_runs")
+    num_episodes = check_count(num_episodes, "num_episodes")
+    check_rng(rng)
+    max_steps = check_count(max_steps, "max_steps")
     if isinstance(collapse_below, bool) or not isinstance(collapse_below, numbers.Real) \
             or not 0 <= collapse_below < 0.5:
         raise ValueError(f"collapse_below must be a probability in [0, 0.5), got {collapse_below!r}")
@@ -1103,7 +1083,7 @@ def finite_difference_gradient(mdp: MDP, theta, features, h: float = 1e-5) -> np
     _check_mdp(mdp)
     features = _check_features(mdp, features)
     theta = _check_theta(theta, features)
-    h = _check_positive(h, "h")
+    h = check_positive(h, "h")
     grad_ = np.zeros(len(theta))
     for p, step in enumerate(np.eye(len(theta)) * h):
         grad_[p] = (exact_return(mdp, softmax_policy(theta + step, features))
@@ -1160,10 +1140,10 @@ def reinforce_training(mdp: MDP, features, theta0, alpha: float, batch_size: int
     _check_mdp(mdp)
     features = _check_features(mdp, features)
     theta = _check_theta(theta0, features).copy()
-    alpha = _check_positive(alpha, "alpha")
-    batch_size = _check_count(batch_size, "batch_size")
-    num_iterations = _check_count(num_iterations, "num_iterations")
-    _check_generator(rng)
+    alpha = check_positive(alpha, "alpha")
+    batch_size = check_count(batch_size, "batch_size")
+    num_iterations = check_count(num_iterations, "num_iterations")
+    check_rng(rng)
     thetas, losses, returns, mean_returns = [theta.copy()], [], [], []
     returns.append(exact_return(mdp, softmax_policy(theta, features)))
     for _ in range(num_iterations):
@@ -1199,8 +1179,8 @@ def estimator_statistics(mdp: MDP, theta, features, num_episodes: int, rng: np.r
     _check_mdp(mdp)
     features = _check_features(mdp, features)
     theta = _check_theta(theta, features)
-    num_episodes = _check_count(num_episodes, "num_episodes", 2)
-    _check_generator(rng)
+    num_episodes = check_count(num_episodes, "num_episodes", 2)
+    check_rng(rng)
     pi = softmax_policy(theta, features)
     b = state_values(mdp, pi) if baseline is None else baseline
     exact = exact_policy_gradient(mdp, theta, features)

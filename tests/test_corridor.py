@@ -46,7 +46,7 @@ def test_single_run_matches_a_plain_loop_with_the_same_episode():
                                          rng=np.random.default_rng(5), alphas_w=[alpha_w], progress=False)
     # replay: same generator stream -> same start draw, then one uniform per step for the action
     rng.random(1)
-    theta, w, state, G_list, steps = THETA0.copy(), 0.0, 0, [], []
+    theta, w, state, steps = THETA0.copy(), 0.0, 0, []
     while state != 3:
         pi = M.softmax_policy(theta, features)[state]
         action = int(rng.random(1)[0] >= pi[0])

@@ -13,7 +13,6 @@ from pgviz.distributions import Distribution, check_rng
 from pgviz.estimators import exact_gradient, pathwise, score_function
 from pgviz.plots.estimators import ESTIMATOR_COLORS, ESTIMATOR_LABELS, plot_convergence
 from pgviz.plots.style import COLORS
-from pgviz.symbolic import x
 from pgviz.widgets.base import FigureApp
 
 __all__ = ["ConvergenceApp", "convergence_data", "APP_ESTIMATORS", "APP_CONTROLS"]
