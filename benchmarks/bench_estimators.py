@@ -11,18 +11,9 @@ from __future__ import annotations
 import time
 
 import numpy as np
+from timing import median_time
 
 NUM_SAMPLES = 10**6
-
-
-def _median_time(function, repeats: int = 7) -> float:
-    function()  # warm-up: compile the SymPy expressions once, as a notebook does on first use
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return float(np.median(times))
 
 
 def _median_ratio(function, floor_function, repeats: int = 21) -> float:
@@ -66,7 +57,7 @@ def run():
     ]
     for label, dist, cost in cases:
         draw = lambda: dist.sample(NUM_SAMPLES, np.random.default_rng(0))  # noqa: E731
-        floor = _median_time(draw)
+        floor = median_time(draw)
         yield (f"{label}: drawing 10^6 samples (the floor)", 1000 * floor, "ms")
         estimators = {
             "score_function": lambda: pgviz.score_function(cost, dist, NUM_SAMPLES, np.random.default_rng(0)),

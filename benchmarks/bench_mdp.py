@@ -5,15 +5,7 @@ from __future__ import annotations
 import time
 
 import numpy as np
-
-
-def _median_time(function, repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return float(np.median(times))
+from timing import median_time
 
 
 def run():
@@ -34,8 +26,8 @@ def run():
                                     np.random.default_rng(7), progress=False)
 
     yield ("corridor: Figs 13.1+13.2 (4 curves x 100 runs x 1000 episodes)",
-           _median_time(figures_13_1_and_13_2, 3), "s")
-    yield ("corridor: no probability limits (2 curves x 100 x 1000)", _median_time(collapse_demo, 3), "s")
+           median_time(figures_13_1_and_13_2, 3, warmup=False), "s")
+    yield ("corridor: no probability limits (2 curves x 100 x 1000)", median_time(collapse_demo, 3, warmup=False), "s")
 
     start = time.perf_counter()
     app = GradientConvergenceApp(M.tiny_mdp(), np.array([0.5, -0.5, 0.2]), M.tiny_features(),

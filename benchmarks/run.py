@@ -13,6 +13,7 @@ import platform
 import sys
 
 HERE = pathlib.Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))  # for the shared benchmarks/timing.py
 
 
 def main(argv: list[str]) -> int:
