@@ -1,7 +1,8 @@
 """pgviz: policy gradients and the score-function (log-derivative) trick, derived and checked.
 
 Modules by concern, imports pointing one way:
-symbolic -> distributions -> derivations / estimators / mdp -> plots -> widgets.
+validation, symbolic -> distributions -> derivations / costs / estimators / mdp / trajectories
+-> plots -> widgets. The README's API section lists the public names.
 """
 
 # --- symbolic core and distributions (notebook 01)
