@@ -43,8 +43,10 @@ from pgviz.estimators import (
     exact_variance,
     optimal_baseline,
     pathwise,
+    pathwise_on_noise,
     running_mean,
     running_standard_error,
     score_function,
+    score_function_on_noise,
     standard_error,
 )

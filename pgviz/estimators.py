@@ -7,6 +7,8 @@ two estimators called with generators seeded alike use the same samples (common 
 
 * :func:`score_function`: (f(x) - b) * d/dtheta log p(x; theta)   (Mohamed et al. 2020, Sec. 4)
 * :func:`pathwise`: f'(g(eps; theta)) * d/dtheta g(eps; theta)   (Mohamed et al. 2020, Sec. 5)
+* :func:`score_function_on_noise`, :func:`pathwise_on_noise`: the same on given noise eps, so that
+  theta can move while the draws stay (what the widget apps do), optionally for one component.
 * :func:`exact_gradient`, :func:`exact_variance`: the exact mean and single-sample variance.
 
 Exact expectations E[h(x)] are computed (see :func:`exact_expectation`) by
@@ -38,6 +40,8 @@ from pgviz.symbolic import eps, exact_rational, numpy_function, x
 __all__ = [
     "score_function",
     "pathwise",
+    "score_function_on_noise",
+    "pathwise_on_noise",
     "exact_gradient",
     "exact_variance",
     "exact_expectation",
@@ -354,44 +358,105 @@ def score_function(f, dist: Distribution, num_samples: int, rng: np.random.Gener
     num_samples = check_num_samples(num_samples)
     rng = check_rng(rng)
     baseline = _check_baseline(baseline)
+    if dist.is_finite or dist.reparameterization is None:
+        return _score_terms_sampled(f, dist, dist.sample(num_samples, rng), _baseline_vector(f, dist, baseline))
+    noise = dist.sample_noise(num_samples, rng)  # [N], the same draws as dist.sample(num_samples, rng)
+    return _score_terms_on_noise(f, dist, noise, _baseline_vector(f, dist, baseline), range(dist.num_params))
+
+
+def score_function_on_noise(f, dist: Distribution, noise, baseline=None, param=None) -> np.ndarray:
+    """:func:`score_function` on given noise: x_i = g(eps_i; theta) for ``noise`` eps [N].
+
+    The same draws at every theta (common random numbers across theta): the widget apps redraw
+    eps once, then move theta. ``noise`` comes from ``dist.sample_noise``; ``score_function(f,
+    dist, N, rng)`` equals ``score_function_on_noise(f, dist, dist.sample_noise(N, rng))`` for
+    equally seeded generators. ``param``: None for all P components ([N, P]), or one index for
+    that component alone ([N], half the work for a Gaussian). TypeError when ``dist`` has no
+    reparameterization (a finite support is sampled by inverse CDF instead).
+    """
+    f = _check_cost(f)
+    dist = _check_dist(dist)
+    noise = _check_noise(noise, dist)
+    columns = _check_param(param, dist)
+    baseline = _check_baseline(baseline)
+    terms = _score_terms_on_noise(f, dist, noise, _baseline_vector(f, dist, baseline), columns)
+    return terms if param is None else terms[:, 0]
+
+
+def _check_noise(noise, dist: Distribution) -> np.ndarray:
+    if dist.reparameterization is None:
+        raise TypeError(f"dist {type(dist).__name__} has no reparameterization x = g(eps; theta), so no noise; "
+                        "use score_function with an rng")
+    if isinstance(noise, (str, bytes)) or not hasattr(noise, "__len__"):
+        raise TypeError(f"noise must be a 1-D array of draws from dist.sample_noise, got {type(noise).__name__}")
+    try:
+        noise = np.asarray(noise, dtype=float)
+    except (TypeError, ValueError) as error:
+        raise TypeError("noise must be a 1-D array of real numbers (from dist.sample_noise)") from error
+    if noise.ndim != 1 or noise.size < 1:
+        raise ValueError(f"noise must be a 1-D array with at least one draw, got shape {noise.shape}")
+    if not np.all(np.isfinite(noise)):
+        raise ValueError("noise must be finite")
+    return noise
+
+
+def _check_param(param, dist: Distribution) -> range:
+    """The gradient components to compute: all of them (param None) or one."""
+    if param is None:
+        return range(dist.num_params)
+    if isinstance(param, bool) or not isinstance(param, numbers.Integral) or not 0 <= param < dist.num_params:
+        raise ValueError(f"param must be None or an index in [0, {dist.num_params}) "
+                         f"({', '.join(dist.param_names)}), got {param!r}")
+    return range(int(param), int(param) + 1)
+
+
+def _baseline_vector(f, dist: Distribution, baseline) -> np.ndarray:
+    """The checked baseline as one constant per parameter: [P]."""
     if isinstance(baseline, str):
         # Exact b* by integration; the Gauss-Legendre rule (accurate to ~1e-13) is compiled once
         # per (f, distribution) and then costs well under a millisecond per call.
         quadrature = not dist.is_finite and dist.reparameterization is not None
         baseline = optimal_baseline(f, dist, method="quadrature" if quadrature else "auto")  # [P]
-    baseline = np.broadcast_to(0.0 if baseline is None else baseline, (dist.num_params,))  # [P]
-    terms = np.empty((dist.num_params, num_samples)).T  # [N, P], each column contiguous
-    if dist.is_finite:
-        # x takes K values: tabulate (f(x_k) - b_j) s_j(x_k) once, then look the samples up.
-        samples = dist.sample(num_samples, rng)  # [N]
-        support = dist.support_values  # [K]
-        if np.array_equal(support, np.arange(support.size)):  # {0, ..., K-1}: the value is the index
-            index = samples.astype(np.intp)  # [N]
-        else:
-            index = np.searchsorted(support, samples)  # [N]
-        f_table = _cost_values(f, dist.support_values)  # [K]
-        table = (f_table[:, None] - baseline) * dist.support_scores()  # [K, P]
-        for j in range(dist.num_params):
-            np.take(table[:, j], index, out=terms[:, j])
-        return terms
-    # Continuous: x = g(eps; theta) exactly as dist.sample draws it, and the score written in eps
-    # (e.g. eps/sigma for a Gaussian mean), which needs fewer array passes than the score in x.
-    if dist.reparameterization is None:  # pragma: no cover - no such distribution in the catalog
-        samples = dist.sample(num_samples, rng)  # [N]
+    return np.broadcast_to(0.0 if baseline is None else baseline, (dist.num_params,))  # [P]
+
+
+def _score_terms_sampled(f, dist: Distribution, samples: np.ndarray, baseline: np.ndarray) -> np.ndarray:
+    """(f(x_i) - b_j) s_j(x_i) for given samples x [N]: [N, P]."""
+    if not dist.is_finite:  # pragma: no cover - no such distribution in the catalog
         return (_cost_values(f, samples)[:, None] - baseline) * dist.score(samples)
-    noise = dist.sample_noise(num_samples, rng)  # [N], the same draws as dist.sample(num_samples, rng)
+    # x takes K values: tabulate (f(x_k) - b_j) s_j(x_k) once, then look the samples up.
+    terms = np.empty((dist.num_params, samples.size)).T  # [N, P], each column contiguous
+    support = dist.support_values  # [K]
+    if np.array_equal(support, np.arange(support.size)):  # {0, ..., K-1}: the value is the index
+        index = samples.astype(np.intp)  # [N]
+    else:
+        index = np.searchsorted(support, samples)  # [N]
+    table = (_cost_values(f, support)[:, None] - baseline) * dist.support_scores()  # [K, P]
+    for j in range(dist.num_params):
+        np.take(table[:, j], index, out=terms[:, j])
+    return terms
+
+
+def _score_terms_on_noise(f, dist: Distribution, noise: np.ndarray, baseline: np.ndarray,
+                          columns: range) -> np.ndarray:
+    """(f(x_i) - b_j) s_j(x_i) with x_i = g(eps_i; theta), for the components in ``columns``.
+
+    The score is written in eps (e.g. eps/sigma for a Gaussian mean), which needs fewer array
+    passes than the score in x. Returns [N, len(columns)], each column contiguous.
+    """
     theta = dist.param_vector
     score_fns = _score_in_noise(dist.reparameterization, dist.score_exprs, dist.param_symbols)
-    for rows in _chunks(num_samples):
+    terms = np.empty((len(columns), noise.size)).T
+    for rows in _chunks(noise.size):
         eps_rows = noise[rows]
         f_values = _cost_values(f, dist.transform(eps_rows))  # [chunk]
-        for j, score_fn in enumerate(score_fns):
-            column = terms[rows, j]
+        for column, j in enumerate(columns):
+            out = terms[rows, column]
             if baseline[j] == 0.0:
-                np.multiply(f_values, score_fn(eps_rows, *theta), out=column)
+                np.multiply(f_values, score_fns[j](eps_rows, *theta), out=out)
             else:
-                np.subtract(f_values, baseline[j], out=column)
-                np.multiply(column, score_fn(eps_rows, *theta), out=column)
+                np.subtract(f_values, baseline[j], out=out)
+                np.multiply(out, score_fns[j](eps_rows, *theta), out=out)
     return terms
 
 
@@ -424,25 +489,45 @@ def pathwise(f, dist: Distribution, num_samples: int, rng: np.random.Generator) 
     reparameterization (Bernoulli, Categorical). Returns [N, P]. Notebooks 02, 03.
     """
     f = _check_cost(f, allow_callable=False)
+    dist = _check_reparameterized(dist)
+    num_samples = check_num_samples(num_samples)
+    rng = check_rng(rng)
+    return _pathwise_terms(f, dist, dist.sample_noise(num_samples, rng), range(dist.num_params))
+
+
+def pathwise_on_noise(f, dist: Distribution, noise, param=None) -> np.ndarray:
+    """:func:`pathwise` on given noise eps [N] (see :func:`score_function_on_noise`): [N, P], or
+    [N] for one component ``param``."""
+    f = _check_cost(f, allow_callable=False)
+    dist = _check_reparameterized(dist)
+    noise = _check_noise(noise, dist)
+    columns = _check_param(param, dist)
+    terms = _pathwise_terms(f, dist, noise, columns)
+    return terms if param is None else terms[:, 0]
+
+
+def _check_reparameterized(dist) -> Distribution:
     dist = _check_dist(dist)
     if dist.reparameterization is None:
         raise TypeError(f"dist {type(dist).__name__} has no reparameterization x = g(eps; theta), "
                         "so it has no pathwise estimator; use score_function")
-    num_samples = check_num_samples(num_samples)
-    rng = check_rng(rng)
-    noise = dist.sample_noise(num_samples, rng)  # [N]
+    return dist
+
+
+def _pathwise_terms(f: sp.Expr, dist: Distribution, noise: np.ndarray, columns: range) -> np.ndarray:
+    """f'(x_i) d/dtheta_j g(eps_i; theta) for the components in ``columns``: [N, len(columns)]."""
     derivative_fn = numpy_function(_derivative_almost_everywhere(f), (x,))
     jacobian_fns = _jacobian_functions(dist.reparameterization, dist.param_symbols)
     theta = dist.param_vector
-    terms = np.empty((dist.num_params, num_samples)).T  # [N, P], each column contiguous
-    for rows in _chunks(num_samples):  # blocks that stay in the cache (see CHUNK_ROWS)
+    terms = np.empty((len(columns), noise.size)).T  # [N, len(columns)], each column contiguous
+    for rows in _chunks(noise.size):  # blocks that stay in the cache (see CHUNK_ROWS)
         eps_rows = noise[rows]
         derivative = derivative_fn(dist.transform(eps_rows))  # f'(x) [chunk]
-        for j, fn in enumerate(jacobian_fns):
-            if fn.expr == 1:  # dx/dtheta_j = 1 (a location parameter): the term is f'(x) itself
-                terms[rows, j] = derivative
+        for column, j in enumerate(columns):
+            if jacobian_fns[j].expr == 1:  # dx/dtheta_j = 1 (a location parameter): the term is f'(x)
+                terms[rows, column] = derivative
             else:
-                np.multiply(derivative, fn(eps_rows, *theta), out=terms[rows, j])  # f'(x) dx/dtheta_j
+                np.multiply(derivative, jacobian_fns[j](eps_rows, *theta), out=terms[rows, column])
     return terms
 
 

@@ -295,7 +295,7 @@ def test_convergence_app_controls():
     app.cost_text.value = "__import__('os')"
     assert "not changed" in app.readout.value and app.data["exact"] == pytest.approx(2.0)
     app.cost_text.value = "step(x)"
-    assert "pathwise" in app.readout.value and np.all(app.data["sums"]["pathwise"] == 0)
+    assert "pathwise" in app.readout.value and np.all(app.data["terms"]["pathwise"] == 0)
     app.theta_sliders[1].value = 2.0
     np.testing.assert_allclose(app.data["exact"], exact_gradient(sp.Heaviside(x, 0), pgviz.Gaussian(1.0, 2.0))[1])
     with pytest.raises(ValueError, match="controls"):

@@ -33,16 +33,21 @@ def plot_convergence(n_grid, running_estimates: dict, running_standard_errors: d
     Args: n_grid [G] sample counts; running_estimates {estimator name: [G]} and
     running_standard_errors {name: [G]} at those counts; exact: the exact gradient component;
     num_samples: an N to mark; param_label: LaTeX of the parameter (``\\mu``). Returns (fig, ax).
+    The axes hold, in order, one band (``ax.collections``) and one line per estimator, then the
+    exact line (``ax.lines``) and its value (``ax.texts[0]``, at the right end of the line); the
+    legend sits below the axes, outside the data.
     """
     n_grid = np.asarray(n_grid, dtype=float)
-    fig, ax = new_figure(width=7.0, height=3.8)
+    fig, ax = new_figure(width=7.0, height=4.3)
     for name, estimates in running_estimates.items():
         estimates = np.asarray(estimates)
         se = np.asarray(running_standard_errors[name])
         color = ESTIMATOR_COLORS.get(name, COLORS["other"])
         ax.fill_between(n_grid, estimates - 2 * se, estimates + 2 * se, color=color, alpha=0.18, lw=0)
         ax.plot(n_grid, estimates, color=color, lw=1.3, label=ESTIMATOR_LABELS.get(name, name) + " (±2 SE)")
-    ax.axhline(exact, color=COLORS["exact"], lw=1.2, ls="--", label=f"exact = {exact:+.4f}")
+    ax.axhline(exact, color=COLORS["exact"], lw=1.2, ls="--", label="exact gradient")
+    ax.text(1.0, exact, f"exact {exact:+.4f} ", transform=ax.get_yaxis_transform(), ha="right", va="bottom",
+            fontsize=9, color=COLORS["exact"])
     if num_samples is not None:
         ax.axvline(num_samples, color=COLORS["highlight"], lw=1)
     ax.set_xscale("log")
@@ -50,7 +55,7 @@ def plot_convergence(n_grid, running_estimates: dict, running_standard_errors: d
     ax.set_xlabel("number of samples N")
     ax.set_ylabel(rf"estimate of $\partial\,\mathbb{{E}}[f]/\partial {param_label}$")
     ax.set_title(rf"Monte Carlo estimate of $\partial\,\mathbb{{E}}[{cost_label}]/\partial {param_label}$ converges")
-    ax.legend(loc="upper right", fontsize=9)
+    fig.legend(loc="outside lower center", ncols=2, fontsize=9, frameon=False)
     return fig, ax
 
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import io
+import struct
 import time
+import zlib
 
 import ipywidgets as widgets
 import numpy as np
@@ -14,12 +15,34 @@ from matplotlib.layout_engine import PlaceHolderLayoutEngine
 from matplotlib.legend import Legend
 from matplotlib.spines import Spine
 from matplotlib.transforms import Bbox
-from PIL import Image
 
 # zlib level for the PNG sent to the browser. Level 1 encodes a 640x360 figure about 2.5x faster
 # than matplotlib's default (6) for ~15% more bytes, which a local or Binder websocket carries in
 # well under a millisecond.
 PNG_COMPRESS_LEVEL = 1
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def encode_png(rgba: np.ndarray, compress_level: int = PNG_COMPRESS_LEVEL) -> bytes:
+    """An RGBA image [H, W, 4] (uint8) as PNG bytes: 8-bit RGBA, no interlacing, row filter 0.
+
+    Filter 0 ("None") on every row, then one zlib stream: for flat-coloured figures this is as
+    small as Pillow's adaptive filtering (within a few %) and about 3x faster to encode (2.3 ms
+    instead of 7 ms for a 700x430 figure), which is most of a blitted slider update.
+    """
+    rgba = np.asarray(rgba)
+    if rgba.dtype != np.uint8 or rgba.ndim != 3 or rgba.shape[2] != 4 or 0 in rgba.shape:
+        raise ValueError(f"rgba must be a non-empty uint8 array [H, W, 4], got {rgba.dtype} {rgba.shape}")
+    height, width, _ = rgba.shape
+    rows = np.zeros((height, 1 + 4 * width), dtype=np.uint8)  # a leading 0 on each row: filter "None"
+    rows[:, 1:] = rgba.reshape(height, 4 * width)
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 6, 0, 0, 0)  # 8 bits, RGBA, deflate, filter set 0
+    return (PNG_SIGNATURE + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows.data, compress_level))
+            + chunk(b"IEND", b""))
 
 
 class FigureApp:
@@ -48,8 +71,8 @@ class FigureApp:
       is the one a full draw gives (tests/test_figureapp.py compares pixels). ``_finish`` puts
       grid lines and ticks below all data (``ax.set_axisbelow(True)``), so the axis is never
       drawn again on a blit. ``blit = False`` in a subclass turns blitting off.
-    - One Agg draw per refresh, its pixels PNG-encoded directly at a fast compression level
-      (``savefig`` would draw again and compress harder).
+    - One Agg draw per refresh, its pixels PNG-encoded directly by :func:`encode_png` at a fast
+      compression level (``savefig`` would draw again, filter every row and compress harder).
     """
 
     fig = None
@@ -97,11 +120,7 @@ class FigureApp:
             canvas = FigureCanvasAgg(self.fig)
         if not (self.blit and self.freeze_layout and self._blit(canvas)):
             self._full_draw(canvas)
-        width, height = canvas.get_width_height(physical=True)
-        pixels = Image.frombuffer("RGBA", (width, height), canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
-        buffer = io.BytesIO()
-        pixels.save(buffer, format="png", compress_level=PNG_COMPRESS_LEVEL)
-        return buffer.getvalue()
+        return encode_png(np.asarray(canvas.buffer_rgba()))
 
     def _children(self):
         """(axes or None, artist) for every direct child of the figure's axes and of the figure."""
@@ -191,7 +210,7 @@ class FigureApp:
     def _extent(artist, renderer):
         """The artist's window extent padded by 2 px (antialiasing), or None when unknown.
 
-        A clipped artist is bounded by its axes; a collection whose window extent matplotlib
+        A clipped artist is bounded by its clip box; a collection whose window extent matplotlib
         leaves empty (a LineCollection, e.g. error bars) is measured from its data limits.
         """
         try:
@@ -206,8 +225,9 @@ class FigureApp:
                 if not (artist.get_visible() and getattr(artist, "get_text", lambda: "x")()):
                     return Bbox.null()  # draws nothing
                 return None
-            if artist.get_clip_on() and ax is not None:
-                clipped = Bbox.intersection(extent, ax.bbox.padded(2))
+            clip_box = artist.get_clip_box() if artist.get_clip_on() else None
+            if clip_box is not None:  # e.g. data artists, clipped to their axes; titles are not
+                clipped = Bbox.intersection(extent, clip_box.padded(2))
                 extent = clipped if clipped is not None else Bbox.null()
             return extent.padded(2)
         except Exception:  # noqa: BLE001 - unknown extent: assume it overlaps everything
@@ -224,17 +244,32 @@ class FigureApp:
 
     def _covering(self, order, renderer) -> set:
         """ids of the static artists in ``order`` that must be drawn again on every blit: those
-        overlapping something drawn fresh below them (a changing artist or another such one)."""
+        overlapping something drawn fresh below them (a changing artist or another such one).
+
+        A changing artist with a clip box (a data artist: its axes) lies inside that box, so it
+        is measured (which costs a path transform) only for a static artist that overlaps the box.
+        """
         moving = {id(artist) for _, artist in self._moving}
-        fresh, covering = [], set()
+        fresh, covering = [], set()  # fresh: [bound, artist or None, extent once measured]
         for _, artist in order:
             if id(artist) in moving:
-                fresh.append(self._extent(artist, renderer))
+                clip_box = artist.get_clip_box() if artist.get_clip_on() else None
+                fresh.append([clip_box.padded(2) if clip_box is not None else None, artist, None])
                 continue
             extent = self._static_extents.get(id(artist))
-            if any(self._overlap(extent, e) for e in fresh):
+            overlaps = False
+            for entry in fresh:
+                bound, fresh_artist, measured = entry
+                if not self._overlap(extent, bound):
+                    continue
+                if fresh_artist is not None and measured is None:
+                    entry[2] = measured = self._extent(fresh_artist, renderer)
+                if fresh_artist is None or self._overlap(extent, measured):
+                    overlaps = True
+                    break
+            if overlaps:
                 covering.add(id(artist))
-                fresh.append(extent)
+                fresh.append([extent, None, extent])
         return covering
 
     def _set_overlay(self, order, covering: set) -> None:
@@ -293,15 +328,17 @@ class FigureApp:
         moving = {id(artist) for _, artist in self._moving}
         changed = [(ax, artist) for ax, artist in self._children()  # axes: see _signature
                    if artist.stale and self._drawn(ax, artist) and not isinstance(artist, Axis)]
-        if not all(self._can_move(ax, artist) for ax, artist in changed):
-            return False
-        new = [(ax, artist) for ax, artist in changed if id(artist) not in moving]
+        new = [(ax, artist) for ax, artist in changed if id(artist) not in moving and self._can_move(ax, artist)]
         if new:  # take them out of the background: draw it again without them
             for _, artist in new:
                 artist.set_animated(True)
             self._moving = self._moving + new
             return False
-        needed = self._covering(self._overlay_order, canvas.get_renderer())
+        if not all(self._can_move(ax, artist) for ax, artist in changed):
+            return False
+        # Only a static artist above a changing one, and not yet drawn fresh, can newly be covered.
+        uncovered = any(id(a) not in moving and id(a) not in self._covering_ids for _, a in self._overlay_order)
+        needed = self._covering(self._overlay_order, canvas.get_renderer()) if uncovered else set()
         if not needed <= self._covering_ids:
             # A changing artist now overlaps another static one: draw the background again
             # without it, keeping the ones drawn fresh so far (a superset is still exact).

@@ -10,45 +10,55 @@ import sympy as sp
 
 from pgviz.costs import COSTS, cost, cost_latex, parse_cost
 from pgviz.distributions import Distribution, check_rng
-from pgviz.estimators import exact_gradient, pathwise, score_function
+from pgviz.estimators import exact_gradient, pathwise_on_noise, score_function, score_function_on_noise
 from pgviz.plots.estimators import ESTIMATOR_COLORS, ESTIMATOR_LABELS, plot_convergence
 from pgviz.plots.style import COLORS
 from pgviz.widgets.base import FigureApp
 
-__all__ = ["ConvergenceApp", "convergence_data", "APP_ESTIMATORS", "APP_CONTROLS"]
+__all__ = ["ConvergenceApp", "convergence_data", "running_at", "APP_ESTIMATORS", "APP_CONTROLS"]
 
 APP_ESTIMATORS = ("score_function", "score_function_baseline", "pathwise")
 APP_CONTROLS = ("num_samples", "theta", "param", "cost")
 # Slider ranges for the parameters of the catalog's distributions (others: value -/+ 3).
 PARAM_RANGES = {"mu": (-3.0, 3.0), "sigma": (0.2, 3.0), "rate": (0.2, 5.0), "logit": (-4.0, 4.0)}
 GRID_POINTS = 240
-# The N marker is drawn above the legend (zorder 5), so moving it redraws only the marker (blitting
-# redraws everything stacked above a changing artist).
-MOVING_ZORDER = 6
-# The axes' empty left/right title texts (zorder 3) are re-marked stale by every draw, so blitting
-# redraws all artists stacked above them; a legend below zorder 3 is left out of that redraw.
-LEGEND_ZORDER = 2.9
+# y limits: the bands (from N = 10 on) and the exact value, padded by YLIM_PAD of their range on
+# each side. They stay while the values fit and fill at least YLIM_MIN_FILL of them, so small
+# theta moves redraw only the curves (the reader sees them move against a fixed scale); new
+# limits get YLIM_PAD_NEW, so that the next small move fits too.
+YLIM_PAD, YLIM_PAD_NEW, YLIM_MIN_FILL = 0.04, 0.15, 0.5
 
 
-def _terms(name: str, f, dist: Distribution, num_samples: int, seed: int) -> np.ndarray:
-    """Per-sample terms [N, P] of one named estimator, on the samples of ``default_rng(seed)``."""
-    rng = np.random.default_rng(seed)
-    if name == "score_function":
-        return score_function(f, dist, num_samples, rng)
-    if name == "score_function_baseline":
-        return score_function(f, dist, num_samples, rng, baseline="optimal")
-    return pathwise(f, dist, num_samples, rng)
+def _draws(dist: Distribution, seed: int, max_samples: int):
+    """The noise eps [M] of ``default_rng(seed)`` for a reparameterized dist (the same at every
+    theta), or None for a finite support (sampled again per theta by inverse CDF)."""
+    if dist.reparameterization is None:
+        return None
+    return dist.sample_noise(max_samples, np.random.default_rng(seed))
+
+
+def _terms(name: str, f, dist: Distribution, param: int, noise, max_samples: int, seed: int) -> np.ndarray:
+    """Per-sample terms [M] of one named estimator for gradient component ``param``, on the
+    samples of ``default_rng(seed)`` (``noise``: their eps, from :func:`_draws`)."""
+    baseline = "optimal" if name == "score_function_baseline" else None
+    if name == "pathwise":
+        return pathwise_on_noise(f, dist, noise, param=param)
+    if noise is None:
+        return score_function(f, dist, max_samples, np.random.default_rng(seed), baseline=baseline)[:, param]
+    return score_function_on_noise(f, dist, noise, baseline=baseline, param=param)
 
 
 def convergence_data(f, dist: Distribution, seed: int, param: int = 0, max_samples: int = 10**6,
-                     estimators=("score_function",)) -> dict:
+                     estimators=("score_function",), noise=None) -> dict:
     """Everything a convergence figure shows, for gradient component ``param``.
 
-    For each estimator: running sums of the per-sample terms and of their squares ([M] each, so
-    the estimate and its standard error at any N are two lookups), and the running estimate and
-    standard error on a log-spaced grid of N ([G]). All estimators use the samples of
-    ``numpy.random.default_rng(seed)`` (common random numbers). Returns a dict with ``n_grid``
-    [G], ``sums``/``squares`` {name: [M]}, ``running``/``running_se`` {name: [G]}, ``exact``.
+    For each estimator: the per-sample terms ([M]), their sums and sums of squares over the first
+    n terms at every n of a log-spaced grid ([G]; the sums at any other N are one short sum away,
+    see :func:`running_at`), and the running estimate and standard error on that grid ([G]). All
+    estimators use the samples of ``numpy.random.default_rng(seed)`` (common random numbers);
+    ``noise``: their eps (``dist.sample_noise(max_samples, default_rng(seed))``), when the caller
+    keeps it across theta. Returns a dict with ``n_grid`` [G], ``terms`` {name: [M]},
+    ``sums``/``squares`` {name: [G]}, ``running``/``running_se`` {name: [G]}, ``exact``.
     """
     if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
         raise ValueError(f"seed must be an int >= 0, got {seed!r}")
@@ -59,25 +69,49 @@ def convergence_data(f, dist: Distribution, seed: int, param: int = 0, max_sampl
     unknown = [e for e in estimators if e not in APP_ESTIMATORS]
     if unknown or not estimators:
         raise ValueError(f"estimators must be a non-empty subset of {APP_ESTIMATORS}, got {estimators!r}")
-    n_grid = np.unique(np.geomspace(1, max_samples, GRID_POINTS).astype(int))  # [G]
-    data = {"n_grid": n_grid, "sums": {}, "squares": {}, "running": {}, "running_se": {}}
+    if noise is None:
+        noise = _draws(dist, seed, max_samples)
+    elif dist.reparameterization is None or np.shape(noise) != (max_samples,):
+        raise ValueError(f"noise must be dist.sample_noise(max_samples, default_rng(seed)) ([{max_samples}]) "
+                         "for a reparameterized dist")
+    n_grid = np.unique(np.geomspace(1, max_samples, GRID_POINTS).astype(int))  # [G], ends at M
+    starts = np.concatenate(([0], n_grid[:-1]))  # [G]: term block k is [starts[k], n_grid[k])
+    data = {"n_grid": n_grid, "terms": {}, "sums": {}, "squares": {}, "running": {}, "running_se": {}}
     for name in estimators:
-        terms = _terms(name, f, dist, max_samples, seed)[:, param]  # [M]
-        if not np.all(np.isfinite(terms)):
+        terms = _terms(name, f, dist, param, noise, max_samples, seed)  # [M]
+        # Sums over the first n_grid[k] terms: block sums, then a running sum of G numbers.
+        sums = np.cumsum(np.add.reduceat(terms, starts))  # [G]
+        squares = np.cumsum(np.add.reduceat(np.square(terms), starts))  # [G]
+        if not (np.isfinite(sums[-1]) and np.isfinite(squares[-1])):  # a NaN or inf term reaches both
             raise ValueError("f is not finite at some samples (e.g. log or sqrt of a negative number)")
-        sums, squares = np.cumsum(terms), np.cumsum(terms**2)  # [M]
-        data["sums"][name], data["squares"][name] = sums, squares
+        data["terms"][name], data["sums"][name], data["squares"][name] = terms, sums, squares
         data["running"][name], data["running_se"][name] = _mean_and_se(sums, squares, n_grid)
-    data["exact"] = float(exact_gradient(f, dist)[param])
+    # Gauss-Legendre in eps (accurate to ~1e-13, see pgviz.estimators) rather than SymPy's exact
+    # moments for a polynomial f: the same value to the digits shown, in under a millisecond.
+    method = "quadrature" if noise is not None else "auto"
+    data["exact"] = float(exact_gradient(f, dist, method=method)[param])
     return data
 
 
-def _mean_and_se(sums: np.ndarray, squares: np.ndarray, n) -> tuple[np.ndarray, np.ndarray]:
-    """The estimate and its standard error after the first n terms, from running sums."""
-    n = np.asarray(n)
-    mean = sums[n - 1] / n
+def running_at(data: dict, name: str, n: int) -> tuple[float, float]:
+    """The running estimate and its standard error after the first n terms of estimator ``name``
+    (1 <= n <= M): the grid's sums up to the largest grid point <= n, plus the terms after it."""
+    n_grid, terms = data["n_grid"], data["terms"][name]
+    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or not 1 <= n <= terms.size:
+        raise ValueError(f"n must be an int in [1, {terms.size}], got {n!r}")
+    k = int(np.searchsorted(n_grid, n, side="right")) - 1  # n_grid[0] = 1 <= n
+    rest = terms[n_grid[k]:n]
+    total = data["sums"][name][k] + rest.sum()
+    squares = data["squares"][name][k] + np.square(rest).sum()
+    mean, se = _mean_and_se(np.array([total]), np.array([squares]), np.array([n]))
+    return float(mean[0]), float(se[0])
+
+
+def _mean_and_se(sums: np.ndarray, squares: np.ndarray, n: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The estimate and its standard error after n terms, from their sum and sum of squares."""
+    mean = sums / n
     with np.errstate(invalid="ignore", divide="ignore"):
-        variance = np.maximum(squares[n - 1] / n - mean**2, 0.0) * n / np.maximum(n - 1, 1)
+        variance = np.maximum(squares / n - mean**2, 0.0) * n / np.maximum(n - 1, 1)
     return mean, np.sqrt(variance / n)
 
 
@@ -123,9 +157,11 @@ class ConvergenceApp(FigureApp):
         else:
             raise TypeError(f"f must be a SymPy expression in pgviz.x or text, got {type(f).__name__}")
         self.f, self.dist, self.max_samples, self.estimators = f, dist, int(max_samples), estimators
+        self._parsed_text, self._parsed = f_text, f
         self.seed = int(rng.integers(2**62))
         self.param = param
-        self.data = convergence_data(f, dist, self.seed, param, self.max_samples, estimators)
+        self.noise = _draws(dist, self.seed, self.max_samples)  # [M] or None: the draws every theta shares
+        self.data = convergence_data(f, dist, self.seed, param, self.max_samples, estimators, self.noise)
         self._key = self._state_key()
 
         param_labels = [sp.latex(s) for s in dist.param_symbols]
@@ -134,13 +170,12 @@ class ConvergenceApp(FigureApp):
                                              cost_label=cost_latex(f))
         self.lines = {name: line for name, line in zip(estimators, self.ax.lines)}
         self.bands = {name: band for name, band in zip(estimators, self.ax.collections)}
-        self.exact_line = self.ax.lines[len(estimators)]
+        self.exact_line, self.exact_text = self.ax.lines[len(estimators)], self.ax.texts[0]
         self.markers = {name: self.ax.errorbar([num_samples], [0.0], yerr=[0.0], fmt="o", ms=7, capsize=4,
-                                               color=ESTIMATOR_COLORS[name], mec=COLORS["exact"], zorder=MOVING_ZORDER)
+                                               color=ESTIMATOR_COLORS[name], mec=COLORS["exact"], zorder=3)
                         for name in estimators}
-        self.vline = self.ax.axvline(num_samples, color=COLORS["highlight"], lw=1, zorder=MOVING_ZORDER)
-        self.ax.get_legend().set_zorder(LEGEND_ZORDER)
-        self._set_ylim()
+        self.vline = self.ax.axvline(num_samples, color=COLORS["highlight"], lw=1, zorder=3)
+        self._set_ylim(keep=False)
 
         controls_list = []
         self.slider = widgets.FloatLogSlider(value=num_samples, base=10, min=0, max=np.log10(self.max_samples),
@@ -153,7 +188,7 @@ class ConvergenceApp(FigureApp):
             low, high = PARAM_RANGES.get(name, (value - 3.0, value + 3.0))
             low, high = min(low, value), max(high, value)
             self.theta_sliders.append(widgets.FloatSlider(value=value, min=low, max=high, step=0.05,
-                                                          description=name, continuous_update=False))
+                                                          description=name, continuous_update=True))
         if "theta" in controls:
             controls_list += self.theta_sliders
         self.param_menu = widgets.Dropdown(options=[(f"∂/∂{n}", p) for p, n in enumerate(dist.param_names)],
@@ -189,11 +224,17 @@ class ConvergenceApp(FigureApp):
     def _read_controls(self) -> None:
         """Take f, theta and the component from the controls; a bad f leaves the old state."""
         self.error = ""
-        try:
-            f = parse_cost(self.cost_text.value)
-        except ValueError as error:
-            self.error = f"f not changed: {error}"
-            f = self.f
+        text = self.cost_text.value
+        if text != self._parsed_text:  # parse once per entry, not on every slider move
+            try:
+                self._parsed = parse_cost(text)
+            except ValueError as error:
+                self._parsed = error
+            self._parsed_text = text
+        if isinstance(self._parsed, ValueError):
+            self.error, f = f"f not changed: {self._parsed}", self.f
+        else:
+            f = self._parsed
         theta = [s.value for s in self.theta_sliders]
         try:
             dist = self.dist.with_params(theta)
@@ -204,48 +245,57 @@ class ConvergenceApp(FigureApp):
         if key == self._key:
             return
         try:
-            data = convergence_data(f, dist, self.seed, param, self.max_samples, self.estimators)
+            data = convergence_data(f, dist, self.seed, param, self.max_samples, self.estimators, self.noise)
         except (TypeError, ValueError) as error:
             self.error = f"not updated: {error}"
             return
+        relabel = (str(f), param) != (str(self.f), self.param)
         self.f, self.dist, self.param, self.data, self._key = f, dist, param, data, key
-        self._redraw_curves()
+        self._redraw_curves(relabel)
 
-    def _redraw_curves(self) -> None:
+    def _redraw_curves(self, relabel: bool) -> None:
+        """Curves, bands and exact value in place; axis labels and title when f or the component
+        changed (``relabel``)."""
         data = self.data
         for name in self.estimators:
-            color = ESTIMATOR_COLORS[name]
-            self.lines[name].set_ydata(data["running"][name])
-            self.bands[name].remove()
-            low = data["running"][name] - 2 * data["running_se"][name]
-            high = data["running"][name] + 2 * data["running_se"][name]
-            self.bands[name] = self.ax.fill_between(data["n_grid"], low, high, color=color, alpha=0.18, lw=0)
+            running, se = data["running"][name], data["running_se"][name]
+            self.lines[name].set_ydata(running)
+            self.bands[name].set_data(data["n_grid"], running - 2 * se, running + 2 * se)
         self.exact_line.set_ydata([data["exact"], data["exact"]])
-        self.exact_line.set_label(f"exact = {data['exact']:+.4f}")
-        label = sp.latex(self.dist.param_symbols[self.param])
-        self.ax.set_ylabel(rf"estimate of $\partial\,\mathbb{{E}}[f]/\partial {label}$")
-        self.ax.set_title(rf"Monte Carlo estimate of $\partial\,\mathbb{{E}}[{cost_latex(self.f)}]/\partial {label}$ converges")
-        self.ax.legend(loc="upper right", fontsize=9).set_zorder(LEGEND_ZORDER)
-        self._set_ylim()
-        # New tick labels may be wider: lay the figure out again on this (full) redraw; the base
-        # class freezes the layout again afterwards.
-        self.fig.set_layout_engine("constrained")
+        self.exact_text.set_y(data["exact"])
+        self.exact_text.set_text(f"exact {data['exact']:+.4f} ")
+        if relabel:
+            label = sp.latex(self.dist.param_symbols[self.param])
+            self.ax.set_ylabel(rf"estimate of $\partial\,\mathbb{{E}}[f]/\partial {label}$")
+            self.ax.set_title(rf"Monte Carlo estimate of $\partial\,\mathbb{{E}}[{cost_latex(self.f)}]/\partial {label}$ converges")
+            self.fig.set_layout_engine("constrained")  # new text sizes: lay out again on this draw
+        self._set_ylim(keep=not relabel)
 
-    def _set_ylim(self) -> None:
-        """Limits that hold every band from N = 10 on and the exact value."""
+    def _set_ylim(self, keep: bool = True) -> None:
+        """Limits that hold every band from N = 10 on and the exact value; with ``keep``, the
+        current ones while those fit and fill at least YLIM_MIN_FILL of them (see YLIM_PAD)."""
         data, start = self.data, np.searchsorted(self.data["n_grid"], 10)
         lows = [np.nanmin(data["running"][n][start:] - 2 * data["running_se"][n][start:]) for n in self.estimators]
         highs = [np.nanmax(data["running"][n][start:] + 2 * data["running_se"][n][start:]) for n in self.estimators]
         low, high = min(lows + [data["exact"]]), max(highs + [data["exact"]])
-        pad = 0.08 * (high - low) + 1e-9
-        self.ax.set_ylim(low - pad, high + pad)
+        span = high - low + 1e-9
+        current_low, current_high = self.ax.get_ylim()
+        if keep and current_low <= low - YLIM_PAD * span and high + YLIM_PAD * span <= current_high \
+                and (1 + 2 * YLIM_PAD) * span >= YLIM_MIN_FILL * (current_high - current_low):
+            return
+        self.ax.set_ylim(low - YLIM_PAD_NEW * span, high + YLIM_PAD_NEW * span)
+        # Tick labels wider than those the layout was made for: lay the figure out again.
+        axis = self.ax.yaxis
+        width = max(len(t) for t in axis.major.formatter.format_ticks(axis.major.locator()))
+        if width > getattr(self, "_tick_label_width", 0):
+            self._tick_label_width = width
+            self.fig.set_layout_engine("constrained")
 
     # --- FigureApp -----------------------------------------------------------------------------
     def current(self) -> dict:
         """{estimator name: (estimate, standard error)} at the slider's N."""
         n = self.num_samples
-        return {name: tuple(float(v) for v in _mean_and_se(self.data["sums"][name], self.data["squares"][name], n))
-                for name in self.estimators}
+        return {name: running_at(self.data, name, n) for name in self.estimators}
 
     def update(self) -> None:
         if hasattr(self, "controls"):
