@@ -5,9 +5,12 @@ hand-derived variances for (x - k)^2 (see test_exact_variance_square_closed_form
 enumeration for finite supports.
 """
 
+import io
+
 import numpy as np
 import pytest
 import sympy as sp
+from PIL import Image
 
 import pgviz
 from pgviz.costs import cost
@@ -398,3 +401,129 @@ def test_blocked_computation_equals_the_formula_across_blocks():
         else:  # x = eps / rate: dx/drate = -eps / rate^2
             jacobian = (-noise / dist.param_vector[0] ** 2)[:, None]
         np.testing.assert_allclose(pathwise_terms, (2 * (samples - 2.0))[:, None] * jacobian, rtol=1e-10, atol=1e-12)
+
+
+def test_estimators_on_given_noise_equal_the_sampling_ones():
+    """score_function_on_noise / pathwise_on_noise on dist.sample_noise(N, rng) give the terms of
+    score_function / pathwise with an equally seeded rng; param picks one column; the same noise
+    at a new theta gives the new theta's terms (x = g(eps; theta) moved, not resampled)."""
+    from pgviz.estimators import pathwise_on_noise, score_function_on_noise
+
+    f = cost("bump", 0.7)
+    for dist in (pgviz.Gaussian(0.4, 1.3), pgviz.Exponential(1.7)):
+        noise = dist.sample_noise(5_000, np.random.default_rng(8))
+        for baseline in (None, 0.3, "optimal"):
+            expected = score_function(f, dist, 5_000, np.random.default_rng(8), baseline=baseline)
+            np.testing.assert_array_equal(score_function_on_noise(f, dist, noise, baseline=baseline), expected)
+            for j in range(dist.num_params):
+                np.testing.assert_array_equal(score_function_on_noise(f, dist, noise, baseline, param=j),
+                                              expected[:, j])
+        expected = pathwise(f, dist, 5_000, np.random.default_rng(8))
+        np.testing.assert_array_equal(pathwise_on_noise(f, dist, noise), expected)
+        np.testing.assert_array_equal(pathwise_on_noise(f, dist, noise, param=dist.num_params - 1), expected[:, -1])
+        moved = dist.with_params(dist.param_vector * 1.5)
+        samples = moved.transform(noise)
+        np.testing.assert_allclose(score_function_on_noise(f, moved, noise),
+                                   cost_values(f, samples)[:, None] * moved.score(samples), rtol=1e-10, atol=1e-12)
+
+
+def cost_values(f, samples):
+    return pgviz.symbolic.numpy_function(f, (x,))(samples)
+
+
+@pytest.mark.parametrize("call", ["score", "pathwise"])
+def test_on_noise_argument_validation(call):
+    from pgviz.estimators import pathwise_on_noise, score_function_on_noise
+
+    estimator = score_function_on_noise if call == "score" else pathwise_on_noise
+    dist, f = pgviz.Gaussian(0.0, 1.0), x**2
+    for noise, error, match in [("abc", TypeError, "noise"), (3.0, TypeError, "noise"),
+                                (np.ones((3, 2)), ValueError, "1-D"), ([], ValueError, "1-D"),
+                                ([0.0, np.nan], ValueError, "finite"), ([[1.0], [2.0, 3.0]], TypeError, "noise")]:
+        with pytest.raises(error, match=match):
+            estimator(f, dist, noise)
+    for param in (2, -1, 0.5, True, "mu"):
+        with pytest.raises(ValueError, match="param"):
+            estimator(f, dist, np.zeros(4), param=param)
+    with pytest.raises(TypeError, match="reparameterization"):
+        estimator(f, pgviz.Bernoulli(0.0), np.zeros(4))
+
+
+def test_running_at_equals_the_mean_and_standard_error_of_the_first_n_terms():
+    """convergence_data keeps block sums at the grid points only; running_at(n) for N on and off
+    the grid equals the plain mean and standard error (ddof 1) of the first n per-sample terms."""
+    from pgviz.widgets.estimators import convergence_data, running_at
+
+    dist = pgviz.Gaussian(0.5, 1.2)
+    data = convergence_data(cost("cosine", 2.0), dist, seed=4, param=1, max_samples=50_000,
+                            estimators=("score_function", "pathwise"))
+    terms = {"score_function": score_function(cost("cosine", 2.0), dist, 50_000, np.random.default_rng(4))[:, 1],
+             "pathwise": pathwise(cost("cosine", 2.0), dist, 50_000, np.random.default_rng(4))[:, 1]}
+    for name, expected in terms.items():
+        np.testing.assert_array_equal(data["terms"][name], expected)
+        for n in (2, 7, int(data["n_grid"][100]), int(data["n_grid"][100]) + 1, 31_415, 50_000):
+            mean, se = running_at(data, name, n)
+            np.testing.assert_allclose(mean, expected[:n].mean(), rtol=1e-10, atol=1e-13)
+            np.testing.assert_allclose(se, expected[:n].std(ddof=1) / np.sqrt(n), rtol=1e-8)
+        grid = data["n_grid"][data["n_grid"] > 1]
+        np.testing.assert_allclose(data["running"][name][-grid.size:],
+                                   [expected[:n].mean() for n in grid], rtol=1e-9, atol=1e-12)
+    for n in (0, 50_001, 2.5, True):
+        with pytest.raises(ValueError, match="n must be"):
+            running_at(data, "pathwise", n)
+
+
+def test_convergence_app_keeps_its_y_limits_for_small_theta_moves():
+    """Small theta moves keep the y limits (only the curves are redrawn) while every band from
+    N = 10 on and the exact value stay inside them; a large move sets new limits that hold them."""
+    from pgviz.widgets.estimators import ConvergenceApp
+
+    app = ConvergenceApp("exp(-(x - 2)**2)", pgviz.Gaussian(1.0, 1.0), np.random.default_rng(3),
+                         max_samples=20_000, estimators=("score_function", "pathwise"), controls=("theta",))
+
+    def inside():
+        low, high = app.ax.get_ylim()
+        start = np.searchsorted(app.data["n_grid"], 10)
+        for name in app.estimators:
+            running, se = app.data["running"][name][start:], app.data["running_se"][name][start:]
+            assert low <= np.min(running - 2 * se) and np.max(running + 2 * se) <= high
+        assert low <= app.data["exact"] <= high
+
+    limits = app.ax.get_ylim()
+    for mu in (1.05, 1.1):
+        app.theta_sliders[0].value = mu
+        inside()
+    assert app.ax.get_ylim() == limits
+    app.theta_sliders[0].value = -2.5
+    inside()
+    assert app.ax.get_ylim() != limits
+    assert app.exact_text.get_text().strip() == f"exact {app.data['exact']:+.4f}"
+
+
+def test_convergence_app_blitted_pictures_equal_full_draws():
+    """A seeded walk over N, mu, sigma and the gradient component: after each change the app's
+    picture (blitted when only the curves move) equals that of the same app drawing everything."""
+    from pgviz.widgets.estimators import ConvergenceApp
+
+    class FullDraws(ConvergenceApp):
+        blit = False
+
+    def make(cls):
+        return cls("(x - 1)**2", pgviz.Gaussian(1.0, 1.0), np.random.default_rng(2), max_samples=20_000,
+                   estimators=("score_function", "score_function_baseline", "pathwise"),
+                   controls=("num_samples", "theta", "param"))
+
+    blitted, reference = make(ConvergenceApp), make(FullDraws)
+    rng = np.random.default_rng(11)
+    for _ in range(14):
+        control = str(rng.choice(["N", "N", "mu", "mu", "sigma", "param"]))
+        for app in (blitted, reference):
+            if control == "N":
+                app.slider.value = 10 ** float(rng.uniform(0, 4.3)) if app is blitted else blitted.slider.value
+            elif control == "param":
+                app.param_menu.value = 1 - app.param_menu.value
+            else:
+                slider = app.theta_sliders[0 if control == "mu" else 1]
+                slider.value = round(slider.value + 0.05, 2)
+        np.testing.assert_array_equal(np.asarray(Image.open(io.BytesIO(blitted.image.value))),
+                                      np.asarray(Image.open(io.BytesIO(reference.image.value))))

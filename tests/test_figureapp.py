@@ -183,3 +183,46 @@ def test_turning_blitting_off_later_keeps_every_artist():
     app.blit = False
     app.a.value = reference.a.value = -0.5
     np.testing.assert_array_equal(_pixels(app.image.value), _pixels(reference.image.value))
+
+
+def test_encode_png_decodes_to_the_same_pixels():
+    """encode_png writes a valid PNG (Pillow decodes it) holding exactly the given RGBA pixels."""
+    from pgviz.widgets.base import encode_png
+
+    rgba = np.random.default_rng(0).integers(0, 256, size=(37, 53, 4), dtype=np.uint8)
+    decoded = Image.open(io.BytesIO(encode_png(rgba)))
+    assert decoded.mode == "RGBA" and decoded.size == (53, 37)
+    np.testing.assert_array_equal(np.asarray(decoded), rgba)
+    for bad in (rgba[..., :3], rgba.astype(float), np.zeros((0, 4, 4), np.uint8)):
+        with pytest.raises(ValueError, match="rgba"):
+            encode_png(bad)
+
+
+def test_a_static_change_with_new_moving_data_costs_one_full_draw(monkeypatch):
+    """A change to something that cannot move (an axes background) together with a data artist
+    changing for the first time: that one full draw also takes the new artist out of the
+    background, so when it changes again the refresh is a blit (as a notebook's first theta move
+    after displaying the figure)."""
+    app, reference = RichApp(), RichApp(blit=False)
+    calls = _count_draws(app, monkeypatch)
+    for target in (app, reference):
+        target.right.patch.set_facecolor("0.95")
+        target.hline.set_ydata([0.25, 0.25])  # update() never moves it: not found by _finish
+        target.a.value = 0.5
+    assert calls == [1]
+    for target in (app, reference):
+        target.hline.set_ydata([-0.25, -0.25])
+        target.a.value = 0.25
+    assert calls == [1]
+    np.testing.assert_array_equal(_pixels(app.image.value), _pixels(reference.image.value))
+
+
+def test_a_title_is_not_clipped_to_its_axes():
+    """A text outside its axes without a clip box (a title) has its full extent: it is found
+    to overlap a changing artist drawn over it, and the blitted picture equals a full draw."""
+    app, reference = RichApp(), RichApp(blit=False)
+    for target in (app, reference):
+        target.label.set_position((0.0, 1.08))  # the moving label, up into the title
+        target.a.value = 0.5
+        target.a.value = -0.5
+    np.testing.assert_array_equal(_pixels(app.image.value), _pixels(reference.image.value))
