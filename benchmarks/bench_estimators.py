@@ -1,9 +1,9 @@
 """Benchmarks for pgviz.estimators and the convergence widgets of notebooks 01-03.
 
 Rows: each estimator's time for N = 10^6 samples divided by the time of drawing those N samples
-alone (``dist.sample``, the floor every estimator pays), and the median N-slider update time
-(compute + redraw + PNG, ``FigureApp.last_update_seconds``) of each ConvergenceApp that notebooks
-01-03 build, at their default settings.
+alone (``dist.sample``, the floor every estimator pays), and the median N-slider and theta-slider
+update times (compute + redraw + PNG, ``FigureApp.update_seconds``) of each ConvergenceApp that
+notebooks 01-03 build, at their default settings.
 """
 
 from __future__ import annotations
@@ -40,6 +40,18 @@ def _slider_median_ms(app) -> float:
     first = len(app.update_seconds)
     for value in np.geomspace(10, 10**6, 40):
         app.slider.value = float(value)
+    return 1000 * float(np.median(app.update_seconds[first:]))
+
+
+def _theta_step_median_ms(app) -> float:
+    """Step each theta slider up by its step 10 times (an arrow key, or a slow drag); the median
+    refresh time in ms. The first step, which takes the curves out of the cached background
+    (one full redraw), is made before timing."""
+    app.theta_sliders[0].value = app.theta_sliders[0].value + app.theta_sliders[0].step
+    first = len(app.update_seconds)
+    for slider in app.theta_sliders:
+        for _ in range(10):
+            slider.value = slider.value + slider.step
     return 1000 * float(np.median(app.update_seconds[first:]))
 
 
@@ -88,9 +100,11 @@ def run():
         app = build()
         yield (f"{name}: build (10^6 terms per estimator)", time.perf_counter() - start, "s")
         yield (f"{name}: median N-slider update", _slider_median_ms(app), "ms")
+        if any(slider in app.controls for slider in app.theta_sliders):
+            yield (f"{name}: median theta-slider step", _theta_step_median_ms(app), "ms")
     app = apps["nb03 ConvergenceApp(reward, 3 estimators)"]()
     first = len(app.update_seconds)
     for value in (0.5, 1.5, 1.0):
         app.theta_sliders[0].value = value
-    yield ("nb03 app: mu-slider update (resamples 3 x 10^6 terms)",
+    yield ("nb03 app: mu jumps 0.5, 1.5, 1.0 (new y limits: full redraw), median",
            1000 * float(np.median(app.update_seconds[first:])), "ms")

@@ -47,7 +47,7 @@ def plot_convergence(n_grid, running_estimates: dict, running_standard_errors: d
         ax.plot(n_grid, estimates, color=color, lw=1.3, label=ESTIMATOR_LABELS.get(name, name) + " (±2 SE)")
     ax.axhline(exact, color=COLORS["exact"], lw=1.2, ls="--", label="exact gradient")
     ax.text(1.0, exact, f"exact {exact:+.4f} ", transform=ax.get_yaxis_transform(), ha="right", va="bottom",
-            fontsize=9, color=COLORS["exact"])
+            fontsize=9, color=COLORS["exact"], clip_on=True)
     if num_samples is not None:
         ax.axvline(num_samples, color=COLORS["highlight"], lw=1)
     ax.set_xscale("log")

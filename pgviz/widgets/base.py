@@ -207,6 +207,21 @@ class FigureApp:
             artist.set_animated(True)
 
     @staticmethod
+    def _clip_bound(artist):
+        """The box an artist is clipped to (its clip box and the extent of its clip path), in
+        pixels, or None when it is not clipped."""
+        if not artist.get_clip_on():
+            return None
+        bounds = [artist.get_clip_box()]
+        path = artist.get_clip_path()
+        if path is not None and hasattr(path, "get_fully_transformed_path"):
+            bounds.append(path.get_fully_transformed_path().get_extents())
+        bounds = [b for b in bounds if b is not None]
+        if not bounds:
+            return None
+        return Bbox.intersection(*bounds) if len(bounds) == 2 else bounds[0]
+
+    @staticmethod
     def _extent(artist, renderer):
         """The artist's window extent padded by 2 px (antialiasing), or None when unknown.
 
@@ -225,9 +240,9 @@ class FigureApp:
                 if not (artist.get_visible() and getattr(artist, "get_text", lambda: "x")()):
                     return Bbox.null()  # draws nothing
                 return None
-            clip_box = artist.get_clip_box() if artist.get_clip_on() else None
-            if clip_box is not None:  # e.g. data artists, clipped to their axes; titles are not
-                clipped = Bbox.intersection(extent, clip_box.padded(2))
+            clip = FigureApp._clip_bound(artist)
+            if clip is not None:  # e.g. data artists and ax.text, clipped to their axes; titles are not
+                clipped = Bbox.intersection(extent, clip.padded(2))
                 extent = clipped if clipped is not None else Bbox.null()
             return extent.padded(2)
         except Exception:  # noqa: BLE001 - unknown extent: assume it overlaps everything
@@ -242,23 +257,25 @@ class FigureApp:
             return False  # Bbox.null(): nothing drawn
         return a.overlaps(b)
 
-    def _covering(self, order, renderer) -> set:
+    def _covering(self, order, renderer, known: frozenset = frozenset()) -> set:
         """ids of the static artists in ``order`` that must be drawn again on every blit: those
         overlapping something drawn fresh below them (a changing artist or another such one).
+        Those in ``known`` (already drawn fresh on every blit) count as such without a check.
 
-        A changing artist with a clip box (a data artist: its axes) lies inside that box, so it
-        is measured (which costs a path transform) only for a static artist that overlaps the box.
+        A clipped changing artist (a data artist or ``ax.text``: clipped to its axes) lies inside
+        its clip box, so it is measured (which costs a path transform or a text layout) only for
+        a static artist that overlaps that box.
         """
         moving = {id(artist) for _, artist in self._moving}
         fresh, covering = [], set()  # fresh: [bound, artist or None, extent once measured]
         for _, artist in order:
             if id(artist) in moving:
-                clip_box = artist.get_clip_box() if artist.get_clip_on() else None
-                fresh.append([clip_box.padded(2) if clip_box is not None else None, artist, None])
+                clip = self._clip_bound(artist)
+                fresh.append([clip.padded(2) if clip is not None else None, artist, None])
                 continue
             extent = self._static_extents.get(id(artist))
-            overlaps = False
-            for entry in fresh:
+            overlaps = id(artist) in known
+            for entry in [] if overlaps else fresh:
                 bound, fresh_artist, measured = entry
                 if not self._overlap(extent, bound):
                     continue
@@ -338,7 +355,8 @@ class FigureApp:
             return False
         # Only a static artist above a changing one, and not yet drawn fresh, can newly be covered.
         uncovered = any(id(a) not in moving and id(a) not in self._covering_ids for _, a in self._overlay_order)
-        needed = self._covering(self._overlay_order, canvas.get_renderer()) if uncovered else set()
+        needed = self._covering(self._overlay_order, canvas.get_renderer(), frozenset(self._covering_ids)) \
+            if uncovered else set()
         if not needed <= self._covering_ids:
             # A changing artist now overlaps another static one: draw the background again
             # without it, keeping the ones drawn fresh so far (a superset is still exact).

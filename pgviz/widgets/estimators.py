@@ -125,8 +125,10 @@ class ConvergenceApp(FigureApp):
     "num_samples" (the N slider), "theta" (one slider per parameter), "param" (which gradient
     component is shown), "cost" (a menu of the catalog and a text box for f). ``estimators``:
     any of "score_function", "score_function_baseline" (optimal constant baseline), "pathwise".
-    The 10^6 per-sample terms are computed once per (theta, f, component); moving N only looks up
-    running sums.
+    The 10^6 per-sample terms are computed once per (theta, f, component), on noise drawn once
+    (moving theta moves the samples x = g(eps; theta), it does not draw new ones); moving N only
+    looks up sums. The y limits stay while the curves fit and fill half of them (YLIM_MIN_FILL),
+    so a small theta step redraws only the curves.
     """
 
     def __init__(self, f, dist: Distribution, rng: np.random.Generator, num_samples: int = 100,
