@@ -527,3 +527,40 @@ def test_convergence_app_blitted_pictures_equal_full_draws():
                 slider.value = round(slider.value + 0.05, 2)
         np.testing.assert_array_equal(np.asarray(Image.open(io.BytesIO(blitted.image.value))),
                                       np.asarray(Image.open(io.BytesIO(reference.image.value))))
+
+
+def test_convergence_app_precomputes_the_next_theta_step(monkeypatch):
+    """After a one-step move of a theta slider inside a running event loop (as in a Jupyter
+    kernel), the next step in the same direction is computed once the loop is idle; moving there
+    then computes nothing, and shows the numbers a fresh computation gives."""
+    import asyncio
+
+    import pgviz.widgets.estimators as widget_module
+    from pgviz.widgets.estimators import ConvergenceApp, convergence_data
+
+    app = ConvergenceApp("(x - 1)**2", pgviz.Gaussian(1.0, 1.0), np.random.default_rng(0), max_samples=20_000,
+                         estimators=("score_function", "pathwise"), controls=("num_samples", "theta"))
+
+    async def press_right():
+        app.theta_sliders[0].value += app.theta_sliders[0].step  # 1.0 -> 1.05
+        await asyncio.sleep(0)  # the loop runs the scheduled computation of mu = 1.1
+
+    asyncio.run(press_right())
+    assert app._precomputed is not None and app._precomputed[0][1] == (1.1, 1.0)
+    calls = []
+    monkeypatch.setattr(widget_module, "convergence_data", lambda *a, **k: calls.append(1))
+    app.theta_sliders[0].value = 1.1000000000000005  # what a slider step can leave
+    assert calls == [] and app._key[1] == (1.1, 1.0)
+    fresh = convergence_data(app.f, pgviz.Gaussian(1.1, 1.0), app.seed, 0, 20_000, app.estimators, app.noise)
+    for name in app.estimators:
+        np.testing.assert_array_equal(app.data["running"][name], fresh["running"][name])
+    assert app.data["exact"] == fresh["exact"]
+    monkeypatch.undo()
+    app.precompute_theta([float("nan"), 1.0])  # outside the domain: ignored
+
+    async def jump():
+        app.theta_sliders[1].value = 2.0  # a jump of many steps: no next step is predicted
+        await asyncio.sleep(0)
+
+    asyncio.run(jump())
+    assert app._precomputed[0][1] == (1.1, 1.0) and app._key[1] == (1.1, 2.0)

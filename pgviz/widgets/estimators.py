@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import numbers
 
 import ipywidgets as widgets
@@ -160,6 +161,7 @@ class ConvergenceApp(FigureApp):
             raise TypeError(f"f must be a SymPy expression in pgviz.x or text, got {type(f).__name__}")
         self.f, self.dist, self.max_samples, self.estimators = f, dist, int(max_samples), estimators
         self._parsed_text, self._parsed = f_text, f
+        self._precomputed = None  # (key, data) of the next theta step, see precompute_theta
         self.seed = int(rng.integers(2**62))
         self.param = param
         self.noise = _draws(dist, self.seed, self.max_samples)  # [M] or None: the draws every theta shares
@@ -237,7 +239,9 @@ class ConvergenceApp(FigureApp):
             self.error, f = f"f not changed: {self._parsed}", self.f
         else:
             f = self._parsed
-        theta = [s.value for s in self.theta_sliders]
+        # The sliders' values to 10 decimals (a slider step can leave 1.1000000000000005), so a
+        # value reached by the slider and the same value precomputed give the same numbers.
+        theta = [round(s.value, 10) for s in self.theta_sliders]
         try:
             dist = self.dist.with_params(theta)
         except (TypeError, ValueError) as error:
@@ -246,14 +250,58 @@ class ConvergenceApp(FigureApp):
         key = (str(f), tuple(dist.param_vector), param)
         if key == self._key:
             return
-        try:
-            data = convergence_data(f, dist, self.seed, param, self.max_samples, self.estimators, self.noise)
-        except (TypeError, ValueError) as error:
-            self.error = f"not updated: {error}"
-            return
+        if self._precomputed is not None and self._precomputed[0] == key:
+            data = self._precomputed[1]
+        else:
+            try:
+                data = convergence_data(f, dist, self.seed, param, self.max_samples, self.estimators, self.noise)
+            except (TypeError, ValueError) as error:
+                self.error = f"not updated: {error}"
+                return
         relabel = (str(f), param) != (str(self.f), self.param)
+        previous = self.dist.param_vector
         self.f, self.dist, self.param, self.data, self._key = f, dist, param, data, key
         self._redraw_curves(relabel)
+        if not relabel:
+            self._schedule_next_step(previous, dist.param_vector)
+
+    # --- the next theta step, computed while the reader looks -------------------------------
+    def precompute_theta(self, theta) -> None:
+        """Compute, and keep, the figure's data at ``theta`` ([P], the sliders' order) for the
+        current f and component, so that moving the sliders there needs no computation. One such
+        set is kept. A theta outside the distribution's domain is ignored."""
+        try:
+            dist = self.dist.with_params([round(float(v), 10) for v in theta])
+        except (TypeError, ValueError):
+            return
+        key = (str(self.f), tuple(dist.param_vector), self.param)
+        if key == self._key or (self._precomputed is not None and self._precomputed[0] == key):
+            return
+        try:
+            data = convergence_data(self.f, dist, self.seed, self.param, self.max_samples, self.estimators, self.noise)
+        except (TypeError, ValueError):
+            return
+        self._precomputed = (key, data)
+
+    def _schedule_next_step(self, previous: np.ndarray, theta: np.ndarray) -> None:
+        """After a move of one slider by one step (an arrow key, a slow drag), compute the next
+        step in the same direction once the kernel is idle (asyncio's running loop: in a Jupyter
+        kernel; elsewhere nothing runs between updates, so nothing is scheduled)."""
+        moved = np.flatnonzero(previous != theta)
+        if moved.size != 1:
+            return
+        slider, index = self.theta_sliders[moved[0]], moved[0]
+        step = theta[index] - previous[index]
+        following = round(theta[index] + step, 10)
+        if abs(abs(step) - slider.step) > 1e-9 or not slider.min <= following <= slider.max:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return
+        target = theta.copy()
+        target[index] = following
+        loop.call_soon(self.precompute_theta, target)
 
     def _redraw_curves(self, relabel: bool) -> None:
         """Curves, bands and exact value in place; axis labels and title when f or the component
