@@ -471,6 +471,8 @@ def test_running_at_equals_the_mean_and_standard_error_of_the_first_n_terms():
     for n in (0, 50_001, 2.5, True):
         with pytest.raises(ValueError, match="n must be"):
             running_at(data, "pathwise", n)
+    with pytest.raises(ValueError, match="name must be"):
+        running_at(data, "score_function_baseline", 10)
 
 
 def test_convergence_app_keeps_its_y_limits_for_small_theta_moves():
@@ -556,7 +558,10 @@ def test_convergence_app_precomputes_the_next_theta_step(monkeypatch):
         np.testing.assert_array_equal(app.data["running"][name], fresh["running"][name])
     assert app.data["exact"] == fresh["exact"]
     monkeypatch.undo()
-    app.precompute_theta([float("nan"), 1.0])  # outside the domain: ignored
+    for bad, error in (([float("nan"), 1.0], ValueError), ([1.0, -1.0], ValueError), ([1.0], ValueError),
+                       ("1.0", TypeError), (["a", 1.0], TypeError), (1.0, TypeError)):
+        with pytest.raises(error):
+            app.precompute_theta(bad)
 
     async def jump():
         app.theta_sliders[1].value = 2.0  # a jump of many steps: no next step is predicted

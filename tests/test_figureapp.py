@@ -196,6 +196,9 @@ def test_encode_png_decodes_to_the_same_pixels():
     for bad in (rgba[..., :3], rgba.astype(float), np.zeros((0, 4, 4), np.uint8)):
         with pytest.raises(ValueError, match="rgba"):
             encode_png(bad)
+    for level in (-1, 10, 1.5, True):
+        with pytest.raises(ValueError, match="compress_level"):
+            encode_png(rgba, compress_level=level)
 
 
 def test_a_static_change_with_new_moving_data_costs_one_full_draw(monkeypatch):

@@ -33,6 +33,8 @@ def encode_png(rgba: np.ndarray, compress_level: int = PNG_COMPRESS_LEVEL) -> by
     rgba = np.asarray(rgba)
     if rgba.dtype != np.uint8 or rgba.ndim != 3 or rgba.shape[2] != 4 or 0 in rgba.shape:
         raise ValueError(f"rgba must be a non-empty uint8 array [H, W, 4], got {rgba.dtype} {rgba.shape}")
+    if isinstance(compress_level, bool) or not isinstance(compress_level, int) or not 0 <= compress_level <= 9:
+        raise ValueError(f"compress_level must be an int in [0, 9] (zlib's levels), got {compress_level!r}")
     height, width, _ = rgba.shape
     rows = np.zeros((height, 1 + 4 * width), dtype=np.uint8)  # a leading 0 on each row: filter "None"
     rows[:, 1:] = rgba.reshape(height, 4 * width)

@@ -97,6 +97,8 @@ def convergence_data(f, dist: Distribution, seed: int, param: int = 0, max_sampl
 def running_at(data: dict, name: str, n: int) -> tuple[float, float]:
     """The running estimate and its standard error after the first n terms of estimator ``name``
     (1 <= n <= M): the grid's sums up to the largest grid point <= n, plus the terms after it."""
+    if name not in data["terms"]:
+        raise ValueError(f"name must be one of the estimators in data, {tuple(data['terms'])}, got {name!r}")
     n_grid, terms = data["n_grid"], data["terms"][name]
     if isinstance(n, bool) or not isinstance(n, numbers.Integral) or not 1 <= n <= terms.size:
         raise ValueError(f"n must be an int in [1, {terms.size}], got {n!r}")
@@ -262,18 +264,25 @@ class ConvergenceApp(FigureApp):
         previous = self.dist.param_vector
         self.f, self.dist, self.param, self.data, self._key = f, dist, param, data, key
         self._redraw_curves(relabel)
-        if not relabel:
+        if relabel:
+            self._precomputed = None  # made for the old f or component
+        else:
             self._schedule_next_step(previous, dist.param_vector)
 
     # --- the next theta step, computed while the reader looks -------------------------------
     def precompute_theta(self, theta) -> None:
-        """Compute, and keep, the figure's data at ``theta`` ([P], the sliders' order) for the
-        current f and component, so that moving the sliders there needs no computation. One such
-        set is kept. A theta outside the distribution's domain is ignored."""
+        """Compute, and keep, the figure's data at ``theta`` ([P] real numbers, the sliders'
+        order) for the current f and component, so that moving the sliders there needs no
+        computation. One such set is kept. TypeError/ValueError for a theta that is not P numbers
+        in the distribution's domain; a theta where f is not finite at some sample is skipped
+        (moving there shows the message)."""
+        if isinstance(theta, (str, bytes)) or not hasattr(theta, "__len__"):
+            raise TypeError(f"theta must be a sequence of {self.dist.num_params} real numbers, got {theta!r}")
         try:
-            dist = self.dist.with_params([round(float(v), 10) for v in theta])
-        except (TypeError, ValueError):
-            return
+            theta = [round(float(v), 10) for v in theta]
+        except (TypeError, ValueError) as error:
+            raise TypeError(f"theta must be a sequence of {self.dist.num_params} real numbers, got {theta!r}") from error
+        dist = self.dist.with_params(theta)  # raises for a wrong length or a value outside the domain
         key = (str(self.f), tuple(dist.param_vector), self.param)
         if key == self._key or (self._precomputed is not None and self._precomputed[0] == key):
             return
