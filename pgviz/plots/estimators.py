@@ -120,6 +120,7 @@ def plot_repeats(estimates: dict, exact: float, num_samples: int, param_label: s
     ax.set_yticks(range(len(estimates)), [ESTIMATOR_LABELS.get(n, n) for n in estimates])
     ax.set_ylim(-0.6, len(estimates) - 0.4)
     ax.set_xlabel(rf"estimate of $\partial/\partial {param_label}$ from N = {num_samples} samples")
+    ax.set_ylabel("estimator")
     ax.set_title("Repeated estimates scatter around the exact gradient: unbiased")
     fig.legend(fontsize=8, loc="outside lower center", ncol=1)
     return fig

@@ -113,7 +113,9 @@ def plot_variance_bars(labels, variances, title):
               COLORS["highlight"]]
     bars = ax.bar(np.arange(len(labels)), variances, color=colors[:len(labels)])
     ax.bar_label(bars, fmt="%.3g")
+    ax.set_ylim(0, 1.12 * max(np.max(variances), 1e-300))  # room for the value above the tallest bar
     ax.set_xticks(np.arange(len(labels)), labels)
+    ax.set_xlabel("estimator")
     ax.set_ylabel("variance of one-episode estimate")
     ax.set_title(title)
     return fig
@@ -131,6 +133,7 @@ def plot_trajectory_terms(probabilities, contributions, exact, labels):
     ax_p.set_yticks(np.arange(num), labels, fontsize=8)
     ax_p.invert_yaxis()
     ax_p.set_xlabel("P(τ)")
+    ax_p.set_ylabel("trajectory τ")
     ax_p.set_title("every trajectory and its probability")
     width = 0.8 / num_params
     for p in range(num_params):
@@ -140,6 +143,7 @@ def plot_trajectory_terms(probabilities, contributions, exact, labels):
     ax_g.set_yticks(np.arange(num) + 0.4 - width / 2, [str(k) for k in range(num)], fontsize=8)
     ax_g.invert_yaxis()
     ax_g.set_xlabel(r"$P(\tau)\,\nabla_\theta \log P(\tau)\,R(\tau)$")
+    ax_g.set_ylabel("trajectory number")
     ax_g.set_title("each trajectory's term of the sum")
     ax_g.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.2))
     return fig

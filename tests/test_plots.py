@@ -1,0 +1,86 @@
+"""Every figure pgviz draws has a title, labelled axes and readable text, in the series' palette.
+
+Truths checked: each public ``plot_*`` function of :mod:`pgviz.plots` (a table below must name
+every one, so a new function without a check fails) returns a figure whose every axes has a
+non-empty title, x label and y label; no text is set smaller than 8 pt; every line, marker and
+bar colour is one of the Okabe-Ito palette's (``pgviz.plots.style.PALETTE``).
+"""
+
+from __future__ import annotations
+
+import matplotlib.colors as mcolors
+import numpy as np
+import pytest
+from matplotlib.collections import PolyCollection
+from matplotlib.patches import Rectangle
+from matplotlib.text import Text
+
+from pgviz.plots import estimators as estimator_plots
+from pgviz.plots import mdp as mdp_plots
+from pgviz.plots.style import PALETTE
+
+G = np.array([1, 10, 100, 1000])
+EST = {"score_function": np.array([0.3, 0.1, 0.2, 0.21]), "pathwise": np.array([0.0, 0.25, 0.2, 0.2])}
+SE = {name: np.array([0.5, 0.1, 0.03, 0.01]) for name in EST}
+RNG = np.random.default_rng(0)
+CALLS = {
+    "plot_convergence": lambda: estimator_plots.plot_convergence(G, EST, SE, 0.2, num_samples=10),
+    "plot_error_vs_n": lambda: estimator_plots.plot_error_vs_n(G, {n: np.abs(v - 0.2) + 1e-3 for n, v in EST.items()},
+                                                              {"score_function": 1.0}),
+    "plot_terms_histogram": lambda: estimator_plots.plot_terms_histogram(
+        {n: RNG.normal(size=500) for n in EST}, {n: 0.0 for n in EST}, 0.0),
+    "plot_repeats": lambda: estimator_plots.plot_repeats({n: RNG.normal(size=30) for n in EST}, 0.0, 100),
+    "plot_variance_vs_k": lambda: estimator_plots.plot_variance_vs_k(
+        [0.5, 1.0, 2.0], {n: np.ones((3, 2)) for n in EST}, {"pathwise": ([1.0], np.ones((1, 2)))}),
+    "plot_gradient_convergence": lambda: mdp_plots.plot_gradient_convergence(
+        np.ones((50, 2)), np.full((50, 2), 0.1), [1.0, 1.0], m=10),
+    "plot_corridor_value": lambda: mdp_plots.plot_corridor_value(
+        np.linspace(0, 1, 11), -np.linspace(20, 80, 11), 0.59, -11.6, {"ε-greedy left": (0.05, -82.0),
+                                                                       "ε-greedy right": (0.95, -44.0)}),
+    "plot_learning_curves": lambda: mdp_plots.plot_learning_curves({"a": -np.linspace(80, 20, 30)}, -11.6, "curves"),
+    "plot_policy_paths": lambda: mdp_plots.plot_policy_paths(
+        np.vstack([np.linspace(0.5, 0.6, 20), np.r_[np.linspace(0.5, 0.0, 10), [np.nan] * 10]]),
+        [False, True], 0.59, "paths"),
+    "plot_variance_bars": lambda: mdp_plots.plot_variance_bars(["a", "b"], [1.0, 0.5], "bars"),
+    "plot_trajectory_terms": lambda: mdp_plots.plot_trajectory_terms(
+        [0.5, 0.3, 0.2], np.ones((3, 2)), [3.0, 3.0], ["τ1", "τ2", "τ3"]),
+}
+ALLOWED = {mcolors.to_hex(c) for c in PALETTE.values()}
+
+
+def _figure(name):
+    result = CALLS[name]()
+    return result[0] if isinstance(result, tuple) else result
+
+
+def test_every_plot_function_is_checked():
+    public = {n for module in (estimator_plots, mdp_plots) for n in module.__all__ if n.startswith("plot_")}
+    assert public == set(CALLS)
+
+
+@pytest.mark.parametrize("name", sorted(CALLS))
+def test_titles_labels_and_font_sizes(name):
+    fig = _figure(name)
+    for ax in fig.axes:
+        assert ax.get_title(), f"{name}: an axes without a title"
+        assert ax.get_xlabel() and ax.get_ylabel(), f"{name}: unlabelled axis on '{ax.get_title()}'"
+    fig.canvas.draw()  # tick labels exist once drawn
+    sizes = [t.get_fontsize() for t in fig.findobj(Text) if t.get_text() and t.get_visible()]
+    assert sizes and min(sizes) >= 8, f"{name}: text at {min(sizes)} pt"
+
+
+@pytest.mark.parametrize("name", sorted(CALLS))
+def test_data_colours_come_from_the_palette(name):
+    fig = _figure(name)
+    used = set()
+    for ax in fig.axes:
+        for line in ax.get_lines():
+            if line.get_visible() and len(line.get_xdata()):
+                used.add(mcolors.to_hex(line.get_color()))
+        for patch in ax.patches:
+            if isinstance(patch, Rectangle):
+                used.add(mcolors.to_hex(patch.get_facecolor()))
+        for collection in ax.collections:
+            if isinstance(collection, PolyCollection):
+                used |= {mcolors.to_hex(c) for c in collection.get_facecolor()}
+    assert used and used <= ALLOWED, f"{name}: colours outside the palette: {sorted(used - ALLOWED)}"
