@@ -80,7 +80,8 @@ def run():
         estimators = {
             "score_function": lambda: pgviz.score_function(cost, dist, NUM_SAMPLES, np.random.default_rng(0)),
             "score_function, optimal baseline": lambda: pgviz.score_function(
-                cost, dist, NUM_SAMPLES, np.random.default_rng(0), baseline="optimal"),
+                cost, dist, NUM_SAMPLES, np.random.default_rng(0), baseline="optimal"
+            ),
         }
         if dist.reparameterization is not None:
             estimators["pathwise"] = lambda: pgviz.pathwise(cost, dist, NUM_SAMPLES, np.random.default_rng(0))
@@ -89,17 +90,31 @@ def run():
 
     apps = {
         "nb01 ConvergenceApp(x^2, Gaussian(1, 0.5))": lambda: ConvergenceApp(
-            x**2, pgviz.Gaussian(1.0, 0.5), np.random.default_rng(1), num_samples=100),
+            x**2, pgviz.Gaussian(1.0, 0.5), np.random.default_rng(1), num_samples=100
+        ),
         "nb02 ConvergenceApp((x-2)^2, all controls)": lambda: ConvergenceApp(
-            f, pgviz.Gaussian(1.0, 1.0), np.random.default_rng(2), num_samples=100,
-            controls=("num_samples", "theta", "param", "cost")),
+            f,
+            pgviz.Gaussian(1.0, 1.0),
+            np.random.default_rng(2),
+            num_samples=100,
+            controls=("num_samples", "theta", "param", "cost"),
+        ),
         "nb02 ConvergenceApp(step, SF + pathwise)": lambda: ConvergenceApp(
-            pgviz.parse_cost("step(x - 2)"), pgviz.Gaussian(1.0, 1.0), np.random.default_rng(2),
-            num_samples=1000, estimators=("score_function", "pathwise"), controls=("num_samples", "param")),
+            pgviz.parse_cost("step(x - 2)"),
+            pgviz.Gaussian(1.0, 1.0),
+            np.random.default_rng(2),
+            num_samples=1000,
+            estimators=("score_function", "pathwise"),
+            controls=("num_samples", "param"),
+        ),
         "nb03 ConvergenceApp(reward, 3 estimators)": lambda: ConvergenceApp(
-            pgviz.parse_cost("exp(-(x - 2)**2)"), pgviz.Gaussian(1.0, 1.0), np.random.default_rng(3),
-            num_samples=100, estimators=("score_function", "score_function_baseline", "pathwise"),
-            controls=("num_samples", "theta", "param", "cost")),
+            pgviz.parse_cost("exp(-(x - 2)**2)"),
+            pgviz.Gaussian(1.0, 1.0),
+            np.random.default_rng(3),
+            num_samples=100,
+            estimators=("score_function", "score_function_baseline", "pathwise"),
+            controls=("num_samples", "theta", "param", "cost"),
+        ),
     }
     for name, build in apps.items():
         start = time.perf_counter()
@@ -108,11 +123,13 @@ def run():
         yield (f"{name}: median N-slider update", _slider_median_ms(app), "ms")
         if any(slider in app.controls for slider in app.theta_sliders):
             yield (f"{name}: median theta-slider step", _theta_step_median_ms(app, False), "ms")
-            yield (f"{name}: median theta-slider step, next step precomputed",
-                   _theta_step_median_ms(app, True), "ms")
+            yield (f"{name}: median theta-slider step, next step precomputed", _theta_step_median_ms(app, True), "ms")
     app = apps["nb03 ConvergenceApp(reward, 3 estimators)"]()
     first = len(app.update_seconds)
     for value in (0.5, 1.5, 1.0):
         app.theta_sliders[0].value = value
-    yield ("nb03 app: mu jumps 0.5, 1.5, 1.0 (new y limits: full redraw), median",
-           1000 * float(np.median(app.update_seconds[first:])), "ms")
+    yield (
+        "nb03 app: mu jumps 0.5, 1.5, 1.0 (new y limits: full redraw), median",
+        1000 * float(np.median(app.update_seconds[first:])),
+        "ms",
+    )

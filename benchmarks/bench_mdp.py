@@ -10,28 +10,42 @@ from timing import median_time
 
 def run():
     """Yield (name, value, unit) rows."""
-    from pgviz import mdp as M
-    from pgviz.widgets.mdp import GradientConvergenceApp
+    from pgviz import rl
+    from pgviz.widgets.rl import GradientConvergenceApp
 
-    corridor, features = M.short_corridor(), M.corridor_features()
+    corridor, features = rl.short_corridor(), rl.corridor_features()
     theta0 = np.array([-1.47, 1.47])
 
     def figures_13_1_and_13_2():  # 4 curves x 100 runs x 1000 episodes, as in notebook 06
-        M.reinforce_learning_curves(corridor, features, theta0, [2**-12, 2**-13, 2**-14, 2**-9],
-                                    100, 1000, np.random.default_rng(6),
-                                    alphas_w=[None] * 3 + [2**-6], min_prob=0.05, progress=False)
+        rl.reinforce_learning_curves(
+            corridor,
+            features,
+            theta0,
+            [2**-12, 2**-13, 2**-14, 2**-9],
+            100,
+            1000,
+            np.random.default_rng(6),
+            alphas_w=[None] * 3 + [2**-6],
+            min_prob=0.05,
+            progress=False,
+        )
 
     def collapse_demo():  # the book's algorithm without probability limits, 2 curves
-        M.reinforce_learning_curves(corridor, features, theta0, [2**-12, 2**-13], 100, 1000,
-                                    np.random.default_rng(7), progress=False)
+        rl.reinforce_learning_curves(
+            corridor, features, theta0, [2**-12, 2**-13], 100, 1000, np.random.default_rng(7), progress=False
+        )
 
-    yield ("corridor: Figs 13.1+13.2 (4 curves x 100 runs x 1000 episodes)",
-           median_time(figures_13_1_and_13_2, 3, warmup=False), "s")
+    yield (
+        "corridor: Figs 13.1+13.2 (4 curves x 100 runs x 1000 episodes)",
+        median_time(figures_13_1_and_13_2, 3, warmup=False),
+        "s",
+    )
     yield ("corridor: no probability limits (2 curves x 100 x 1000)", median_time(collapse_demo, 3, warmup=False), "s")
 
     start = time.perf_counter()
-    app = GradientConvergenceApp(M.tiny_mdp(), np.array([0.5, -0.5, 0.2]), M.tiny_features(),
-                                 np.random.default_rng(0), max_m=5000)
+    app = GradientConvergenceApp(
+        rl.tiny_mdp(), np.array([0.5, -0.5, 0.2]), rl.tiny_features(), np.random.default_rng(0), max_m=5000
+    )
     yield ("GradientConvergenceApp: build (5000 episodes sampled)", time.perf_counter() - start, "s")
     for value in np.unique(np.geomspace(1, 5000, 40).astype(int)):
         app.slider.value = int(value)

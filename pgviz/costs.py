@@ -18,14 +18,15 @@ nodes, functions and the symbol ``x`` are turned into SymPy objects by hand.
 from __future__ import annotations
 
 import ast
-import numbers
 
+import numpy as np
 import sympy as sp
 from sympy.printing.latex import LatexPrinter
 
-from pgviz.symbolic import exact_rational, x
+from pgviz.symbolic import exact_rational, numpy_function, x
+from pgviz.validation import check_real
 
-__all__ = ["COSTS", "k", "cost", "cost_latex", "parse_cost", "MAX_COST_LENGTH"]
+__all__ = ["COSTS", "k", "cost", "cost_latex", "parse_cost", "check_cost", "cost_values", "MAX_COST_LENGTH"]
 
 #: The symbol of a cost's constant (the shift or frequency k of the catalog).
 k = sp.Symbol("k", real=True)
@@ -49,13 +50,36 @@ def cost(name: str, k_value: float | None = None) -> sp.Expr:
     if not isinstance(name, str) or name not in COSTS:
         raise ValueError(f"name must be one of {sorted(COSTS)}, got {name!r}")
     expr, default, _ = COSTS[name]
-    if k_value is None:
-        k_value = default
-    if isinstance(k_value, bool) or not isinstance(k_value, numbers.Real):
-        raise TypeError(f"k_value must be a real number, got {type(k_value).__name__}")
-    if not abs(float(k_value)) < 1e6:
+    k_value = check_real(default if k_value is None else k_value, "k_value")
+    if not abs(k_value) < 1e6:
         raise ValueError(f"k_value must be finite with |k| < 1e6, got {k_value}")
-    return expr.subs(k, exact_rational(float(k_value)))
+    return expr.subs(k, exact_rational(k_value))
+
+
+def check_cost(f, allow_callable: bool = True):
+    """f as a SymPy expression in x only, or (when allowed) a vectorized callable [N] -> [N]."""
+    if isinstance(f, sp.Basic):
+        if not isinstance(f, sp.Expr):
+            raise TypeError(f"f must be a SymPy expression in pgviz.x, got {type(f).__name__}")
+        extra = f.free_symbols - {x}
+        if extra:
+            names = ", ".join(sorted(str(s) for s in extra))
+            raise ValueError(f"f must be an expression in pgviz.x only; it also contains {names}")
+        return f
+    if allow_callable and callable(f):
+        return f
+    allowed = "a SymPy expression in pgviz.x" + (" or a vectorized callable" if allow_callable else "")
+    raise TypeError(f"f must be {allowed}, got {type(f).__name__}")
+
+
+def cost_values(f, x_values: np.ndarray) -> np.ndarray:
+    """f evaluated at the samples x [N]: [N] (f checked by :func:`check_cost`)."""
+    if isinstance(f, sp.Expr):
+        return numpy_function(f, (x,))(x_values)
+    values = np.asarray(f(x_values), dtype=float)
+    if values.shape != x_values.shape:
+        raise ValueError(f"f must map an array of shape {x_values.shape} to the same shape, got {values.shape}")
+    return values
 
 
 # --------------------------------------------------------------------------------- safe parsing
@@ -79,8 +103,7 @@ _FUNCTIONS = {
 }
 _NAMES = {"x": x, "pi": sp.pi, "e": sp.E}
 _BINARY = {ast.Add: sp.Add, ast.Sub: lambda a, b: a - b, ast.Mult: sp.Mul, ast.Div: lambda a, b: a / b}
-ALLOWED_TEXT = ("numbers, x, pi, e, + - * / ** (or ^), parentheses and the functions "
-                + ", ".join(sorted(_FUNCTIONS)))
+ALLOWED_TEXT = "numbers, x, pi, e, + - * / ** (or ^), parentheses and the functions " + ", ".join(sorted(_FUNCTIONS))
 
 
 def parse_cost(text: str) -> sp.Expr:

@@ -112,7 +112,9 @@ class LogDerivativeTrick:
 
     def _repr_latex_(self) -> str:
         theta = sp.latex(self.param)
-        lines = [f"\\frac{{\\partial}}{{\\partial {theta}}} \\mathbb{{E}}[f(x)] &= {self.steps[0][0]} && {self.steps[0][1]}"]
+        lines = [
+            f"\\frac{{\\partial}}{{\\partial {theta}}} \\mathbb{{E}}[f(x)] &= {self.steps[0][0]} && {self.steps[0][1]}"
+        ]
         lines += [f"&= {rhs} && {why}" for rhs, why in self.steps[1:]]
         verdict = "\\checkmark" if self.holds else "\\times"
         lines.append(

@@ -70,7 +70,7 @@ class Progress:
         if self.widget is not None:
             self._bar.bar_style = "success"
 
-    def __enter__(self) -> "Progress":
+    def __enter__(self) -> Progress:
         return self
 
     def __exit__(self, *exc) -> None:

@@ -61,8 +61,10 @@ def test_x_of_the_wrong_type():
         pgviz.Gaussian(0.0, 1.0).score(["a", "b"])
 
 
-@pytest.mark.parametrize(("num_samples", "error"), [(0, ValueError), (-3, ValueError), (2.5, TypeError),
-                                                     ("10", TypeError), (True, TypeError)])
+@pytest.mark.parametrize(
+    ("num_samples", "error"),
+    [(0, ValueError), (-3, ValueError), (2.5, TypeError), ("10", TypeError), (True, TypeError)],
+)
 def test_bad_num_samples(num_samples, error):
     with pytest.raises(error, match="num_samples"):
         pgviz.Gaussian(0.0, 1.0).sample(num_samples, np.random.default_rng(0))

@@ -36,9 +36,22 @@ import repo_info  # noqa: E402  (tools/ is not a package)
 # repo2docker's configuration files (docs: config_files). In the root they are ignored once
 # binder/ exists.
 REPO2DOCKER_CONFIG_FILES = (
-    "environment.yml", "Pipfile", "Pipfile.lock", "requirements.txt", "setup.py", "pyproject.toml",
-    "Project.toml", "REQUIRE", "install.R", "apt.txt", "DESCRIPTION", "postBuild", "start",
-    "runtime.txt", "default.nix", "Dockerfile",
+    "environment.yml",
+    "Pipfile",
+    "Pipfile.lock",
+    "requirements.txt",
+    "setup.py",
+    "pyproject.toml",
+    "Project.toml",
+    "REQUIRE",
+    "install.R",
+    "apt.txt",
+    "DESCRIPTION",
+    "postBuild",
+    "start",
+    "runtime.txt",
+    "default.nix",
+    "Dockerfile",
 )
 BINDER_LINK = re.compile(r"https?://mybinder\.org/v2/[^\s)\"'<>\]]*")
 
@@ -76,14 +89,15 @@ def layout_problems(root: pathlib.Path) -> list[str]:
 
     environment = binder / "environment.yml"
     if not environment.is_symlink():
-        problems.append("binder/environment.yml must be a symlink to ../environment.yml "
-                        "(one environment file for conda users and Binder)")
+        problems.append(
+            "binder/environment.yml must be a symlink to ../environment.yml "
+            "(one environment file for conda users and Binder)"
+        )
     if not environment.exists():
         problems.append("binder/environment.yml does not resolve to a file")
         return problems
     if environment.resolve() != (root / "environment.yml").resolve():
-        problems.append(f"binder/environment.yml resolves to {environment.resolve()}, "
-                        "not the root environment.yml")
+        problems.append(f"binder/environment.yml resolves to {environment.resolve()}, not the root environment.yml")
     packages = _environment_packages(environment)
     if packages.get("python") != "3.11":
         problems.append("environment.yml must pin python=3.11 (repo2docker's default is 3.10)")
@@ -94,8 +108,7 @@ def layout_problems(root: pathlib.Path) -> list[str]:
     pyproject = tomllib.loads((root / "pyproject.toml").read_text())
     for dependency in pyproject["project"].get("dependencies", []):
         if _requirement_name(dependency) not in packages:
-            problems.append(f"pgviz dependency {_requirement_name(dependency)!r} is not in "
-                            "environment.yml")
+            problems.append(f"pgviz dependency {_requirement_name(dependency)!r} is not in environment.yml")
 
     postbuild = binder / "postBuild"
     if not postbuild.is_file():
@@ -115,8 +128,11 @@ def layout_problems(root: pathlib.Path) -> list[str]:
 
     start = binder / "start"
     if start.exists():
-        commands = [line.strip() for line in start.read_text().splitlines()
-                    if line.strip() and not line.lstrip().startswith("#")]
+        commands = [
+            line.strip()
+            for line in start.read_text().splitlines()
+            if line.strip() and not line.lstrip().startswith("#")
+        ]
         if not commands or commands[-1] != 'exec "$@"':
             problems.append('binder/start must end with exec "$@"')
         if not os.access(start, os.X_OK):
@@ -136,11 +152,12 @@ def layout_problems(root: pathlib.Path) -> list[str]:
             for line in path.read_text().splitlines():
                 line = line.split("#", 1)[0].strip()
                 if line and not line.startswith("-") and _requirement_name(line) not in packages:
-                    problems.append(f"requirements.txt needs {_requirement_name(line)!r}, which "
-                                    "Binder would not install (only binder/ is read)")
+                    problems.append(
+                        f"requirements.txt needs {_requirement_name(line)!r}, which "
+                        "Binder would not install (only binder/ is read)"
+                    )
             continue
-        problems.append(f"root {name} is ignored by repo2docker because binder/ exists; "
-                        f"move it to binder/{name}")
+        problems.append(f"root {name} is ignored by repo2docker because binder/ exists; move it to binder/{name}")
     return problems
 
 
@@ -151,7 +168,9 @@ def _texts_with_links(root: pathlib.Path) -> dict[str, str]:
         cells = json.loads(notebook.read_text()).get("cells", [])
         texts[notebook.relative_to(root).as_posix()] = "\n".join(
             "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
-            for cell in cells if cell.get("cell_type") == "markdown")
+            for cell in cells
+            if cell.get("cell_type") == "markdown"
+        )
     return texts
 
 
@@ -160,15 +179,18 @@ def link_problems(root: pathlib.Path) -> list[str]:
     expected = re.compile(
         rf"https://mybinder\.org/v2/gh/{re.escape(repo_info.GITHUB_REPO)}/"
         rf"{re.escape(repo_info.BINDER_REF)}\?urlpath=lab/tree/{repo_info.NOTEBOOK_DIR}/"
-        r"(?P<name>[^/?#&]+\.ipynb)")
+        r"(?P<name>[^/?#&]+\.ipynb)"
+    )
     problems = []
     for where, text in _texts_with_links(root).items():
         for link in BINDER_LINK.findall(text):
             match = expected.fullmatch(link)
             if match is None:
-                problems.append(f"{where}: {link} is not https://mybinder.org/v2/gh/"
-                                f"{repo_info.GITHUB_REPO}/{repo_info.BINDER_REF}"
-                                f"?urlpath=lab/tree/{repo_info.NOTEBOOK_DIR}/<file>.ipynb")
+                problems.append(
+                    f"{where}: {link} is not https://mybinder.org/v2/gh/"
+                    f"{repo_info.GITHUB_REPO}/{repo_info.BINDER_REF}"
+                    f"?urlpath=lab/tree/{repo_info.NOTEBOOK_DIR}/<file>.ipynb"
+                )
             elif not (root / repo_info.NOTEBOOK_DIR / match["name"]).is_file():
                 problems.append(f"{where}: {link} opens {match['name']}, which does not exist")
     return problems
@@ -177,14 +199,18 @@ def link_problems(root: pathlib.Path) -> list[str]:
 def missing_readme_links(root: pathlib.Path) -> list[str]:
     """Series notebooks (NN-*.ipynb) without a Binder link in the README."""
     readme = root / "README.md"
-    linked = set(re.findall(r"urlpath=lab/tree/" + repo_info.NOTEBOOK_DIR + r"/([^/?#&)\s]+\.ipynb)",
-                            readme.read_text()))
-    return [f"README.md has no Binder link for {path.name}"
-            for path in sorted((root / repo_info.NOTEBOOK_DIR).glob("*.ipynb"))
-            if repo_info.NOTEBOOK_NAME.match(path.name) and path.name not in linked]
+    linked = set(
+        re.findall(r"urlpath=lab/tree/" + repo_info.NOTEBOOK_DIR + r"/([^/?#&)\s]+\.ipynb)", readme.read_text())
+    )
+    return [
+        f"README.md has no Binder link for {path.name}"
+        for path in sorted((root / repo_info.NOTEBOOK_DIR).glob("*.ipynb"))
+        if repo_info.NOTEBOOK_NAME.match(path.name) and path.name not in linked
+    ]
 
 
 # --- this repository ---------------------------------------------------------------------------
+
 
 def test_binder_layout_follows_repo2docker_rules():
     assert layout_problems(ROOT) == []
@@ -204,13 +230,17 @@ def test_readme_has_a_binder_link():
 
 def test_binder_url_is_built_from_the_one_repository_setting():
     url = repo_info.binder_url("01-what-is-grad-log-pi.ipynb")
-    assert url == ("https://mybinder.org/v2/gh/" + repo_info.GITHUB_REPO
-                   + "/HEAD?urlpath=lab/tree/notebooks/01-what-is-grad-log-pi.ipynb")
+    assert url == (
+        "https://mybinder.org/v2/gh/"
+        + repo_info.GITHUB_REPO
+        + "/HEAD?urlpath=lab/tree/notebooks/01-what-is-grad-log-pi.ipynb"
+    )
     with pytest.raises(ValueError, match="notebook_name"):
         repo_info.binder_url("../setup.py")
 
 
 # --- the checks can fail: broken copies --------------------------------------------------------
+
 
 @pytest.fixture
 def repo_copy(tmp_path):
@@ -225,7 +255,8 @@ def repo_copy(tmp_path):
         shutil.copy2(notebook, copy / "notebooks" / notebook.name)
     if not (copy / "notebooks" / "01-what-is-grad-log-pi.ipynb").exists():
         (copy / "notebooks" / "01-what-is-grad-log-pi.ipynb").write_text(
-            json.dumps({"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))
+            json.dumps({"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
+        )
     return copy
 
 
@@ -242,16 +273,19 @@ def test_link_to_a_missing_notebook_fails(repo_copy):
 
 def test_link_opening_the_classic_interface_fails(repo_copy):
     readme = repo_copy / "README.md"
-    readme.write_text(readme.read_text() + "\nhttps://mybinder.org/v2/gh/"
-                      + repo_info.GITHUB_REPO + "/HEAD?filepath=notebooks/01-x.ipynb\n")
+    readme.write_text(
+        readme.read_text()
+        + "\nhttps://mybinder.org/v2/gh/"
+        + repo_info.GITHUB_REPO
+        + "/HEAD?filepath=notebooks/01-x.ipynb\n"
+    )
     assert any("filepath=" in p for p in link_problems(repo_copy))
 
 
 def test_renamed_notebook_breaks_its_links(repo_copy):
     notebook = repo_copy / "notebooks" / "01-what-is-grad-log-pi.ipynb"
     notebook.rename(notebook.with_name("01-renamed.ipynb"))
-    assert any("01-what-is-grad-log-pi.ipynb, which does not exist" in p
-               for p in link_problems(repo_copy))
+    assert any("01-what-is-grad-log-pi.ipynb, which does not exist" in p for p in link_problems(repo_copy))
     assert "README.md has no Binder link for 01-renamed.ipynb" in missing_readme_links(repo_copy)
 
 

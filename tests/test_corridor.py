@@ -4,51 +4,61 @@ import numpy as np
 import pytest
 
 import pgviz
-from pgviz import mdp as M
+from pgviz import rl
 from pgviz.progress import Progress
-from pgviz.widgets.mdp import GradientConvergenceApp, convergence_data
+from pgviz.widgets.rl import GradientConvergenceApp, convergence_data
 
 THETA0 = np.array([-1.47, 1.47])  # π(right) ≈ 0.05, as in Zhang's reproduction
 
 
 def test_corridor_layout_and_optimum():
-    corridor = pgviz.short_corridor()
+    corridor = rl.short_corridor()
     assert corridor.actions == ("left", "right") and corridor.num_states == 4
     # switched actions in the second state
     assert corridor.transitions[1, 1, 0] == 1 and corridor.transitions[1, 0, 2] == 1
     p_star = 2 - np.sqrt(2)
     pi = np.tile([1 - p_star, p_star], (4, 1))
-    assert abs(pgviz.exact_return(corridor, pi) + 6 + 4 * np.sqrt(2)) < 1e-9
+    assert abs(rl.exact_return(corridor, pi) + 6 + 4 * np.sqrt(2)) < 1e-9
     # the exact gradient vanishes at the optimum
     theta_star = np.array([np.log(p_star / (1 - p_star)), 0.0])
-    assert np.max(np.abs(pgviz.exact_policy_gradient(corridor, theta_star, M.corridor_features()))) < 1e-9
+    assert np.max(np.abs(rl.exact_policy_gradient(corridor, theta_star, rl.corridor_features()))) < 1e-9
 
 
 def test_learner_with_zero_step_keeps_theta_and_samples_the_initial_return():
     """α tiny: θ stays put, so the mean total reward estimates J(initial policy) (within 5 SE)."""
-    corridor, features = M.short_corridor(), M.corridor_features()
+    corridor, features = rl.short_corridor(), rl.corridor_features()
     rng = np.random.default_rng(0)
-    result = M.reinforce_learning_curves(corridor, features, THETA0, [1e-12], num_runs=50,
-                                         num_episodes=20, rng=rng, progress=False)
+    result = rl.reinforce_learning_curves(
+        corridor, features, THETA0, [1e-12], num_runs=50, num_episodes=20, rng=rng, progress=False
+    )
     np.testing.assert_allclose(result.theta[0], np.tile(THETA0, (50, 1)), atol=1e-6)
     totals = result.total_reward.ravel()
-    p = M.softmax_policy(THETA0, features)[0, 1]
+    p = rl.softmax_policy(THETA0, features)[0, 1]
     exact = (2 * p - 4) / (p * (1 - p))
     assert abs(totals.mean() - exact) < 5 * totals.std(ddof=1) / np.sqrt(totals.size)
 
 
 def test_single_run_matches_a_plain_loop_with_the_same_episode():
     """The lockstep update equals the book's per-step loop on a recorded episode."""
-    corridor, features = M.short_corridor(), M.corridor_features()
+    corridor, features = rl.short_corridor(), rl.corridor_features()
     rng = np.random.default_rng(5)
     alpha, alpha_w = 2**-9, 2**-6
-    result = M.reinforce_learning_curves(corridor, features, THETA0, [alpha], num_runs=1, num_episodes=1,
-                                         rng=np.random.default_rng(5), alphas_w=[alpha_w], progress=False)
+    result = rl.reinforce_learning_curves(
+        corridor,
+        features,
+        THETA0,
+        [alpha],
+        num_runs=1,
+        num_episodes=1,
+        rng=np.random.default_rng(5),
+        alphas_w=[alpha_w],
+        progress=False,
+    )
     # replay: same generator stream -> same start draw, then one uniform per step for the action
     rng.random(1)
     theta, w, state, steps = THETA0.copy(), 0.0, 0, []
     while state != 3:
-        pi = M.softmax_policy(theta, features)[state]
+        pi = rl.softmax_policy(theta, features)[state]
         action = int(rng.random(1)[0] >= pi[0])
         steps.append((state, action))
         state = int(np.argmax(corridor.transitions[state, action]))
@@ -58,17 +68,26 @@ def test_single_run_matches_a_plain_loop_with_the_same_episode():
         G = -(T - t)
         delta = G - w
         w += alpha_w * delta
-        pi = M.softmax_policy(theta, features)[s]
+        pi = rl.softmax_policy(theta, features)[s]
         theta = theta + alpha * delta * (features[s, a] - pi @ features[s])
     np.testing.assert_allclose(result.theta[0, 0], theta, atol=1e-12)
     assert result.w[0, 0] == pytest.approx(w, abs=1e-12)
 
 
 def test_probability_floor_keeps_policy_stochastic_and_learning_improves():
-    corridor, features = M.short_corridor(), M.corridor_features()
-    result = M.reinforce_learning_curves(corridor, features, THETA0, [2**-9], num_runs=30, num_episodes=200,
-                                         rng=np.random.default_rng(1), alphas_w=[2**-6], min_prob=0.05,
-                                         progress=False)
+    corridor, features = rl.short_corridor(), rl.corridor_features()
+    result = rl.reinforce_learning_curves(
+        corridor,
+        features,
+        THETA0,
+        [2**-9],
+        num_runs=30,
+        num_episodes=200,
+        rng=np.random.default_rng(1),
+        alphas_w=[2**-6],
+        min_prob=0.05,
+        progress=False,
+    )
     p_right = result.policy[0, :, :, 1]
     assert p_right.min() >= 0.05 - 1e-12 and p_right.max() <= 0.95 + 1e-12
     first, last = result.total_reward[0, :, :20].mean(axis=1), result.total_reward[0, :, -20:].mean(axis=1)
@@ -77,20 +96,20 @@ def test_probability_floor_keeps_policy_stochastic_and_learning_improves():
 
 
 def test_learning_curves_reject_bad_arguments():
-    corridor, features = M.short_corridor(), M.corridor_features()
+    corridor, features = rl.short_corridor(), rl.corridor_features()
     rng = np.random.default_rng(0)
     with pytest.raises(ValueError, match="alphas must be"):
-        M.reinforce_learning_curves(corridor, features, THETA0, [-1.0], 2, 2, rng)
+        rl.reinforce_learning_curves(corridor, features, THETA0, [-1.0], 2, 2, rng)
     with pytest.raises(ValueError, match="alphas_w must be"):
-        M.reinforce_learning_curves(corridor, features, THETA0, [0.1], 2, 2, rng, alphas_w=[0.1, 0.2])
+        rl.reinforce_learning_curves(corridor, features, THETA0, [0.1], 2, 2, rng, alphas_w=[0.1, 0.2])
     with pytest.raises(ValueError, match="num_runs must be an integer >= 1"):
-        M.reinforce_learning_curves(corridor, features, THETA0, [0.1], 0, 2, rng)
+        rl.reinforce_learning_curves(corridor, features, THETA0, [0.1], 0, 2, rng)
     with pytest.raises(ValueError, match="min_prob must be in"):
-        M.reinforce_learning_curves(corridor, features, THETA0, [0.1], 2, 2, rng, min_prob=0.6)
+        rl.reinforce_learning_curves(corridor, features, THETA0, [0.1], 2, 2, rng, min_prob=0.6)
     with pytest.raises(TypeError, match="rng must be"):
-        M.reinforce_learning_curves(corridor, features, THETA0, [0.1], 2, 2, 42)
+        rl.reinforce_learning_curves(corridor, features, THETA0, [0.1], 2, 2, 42)
     with pytest.raises(ValueError, match="theta must have shape"):
-        M.reinforce_learning_curves(corridor, features, np.zeros(3), [0.1], 2, 2, rng)
+        rl.reinforce_learning_curves(corridor, features, np.zeros(3), [0.1], 2, 2, rng)
 
 
 def test_progress_is_silent_outside_a_kernel_and_validates():
@@ -108,7 +127,7 @@ def test_progress_is_silent_outside_a_kernel_and_validates():
 
 
 def test_gradient_convergence_app_slider_moves_markers_to_running_mean():
-    mdp, features = M.tiny_mdp(), M.tiny_features()
+    mdp, features = rl.tiny_mdp(), rl.tiny_features()
     theta = np.array([0.5, -0.5, 0.2])
     app = GradientConvergenceApp(mdp, theta, features, np.random.default_rng(0), max_m=400, m=10)
     app.slider.value = 300
@@ -127,9 +146,10 @@ def test_gradient_convergence_app_slider_moves_markers_to_running_mean():
 
 def test_large_step_without_limits_collapses_and_stopped_runs_are_nan():
     """α = 2^-9 without a baseline or limits: some run's policy becomes nearly deterministic."""
-    corridor, features = M.short_corridor(), M.corridor_features()
-    result = M.reinforce_learning_curves(corridor, features, THETA0, [2**-9], num_runs=20, num_episodes=60,
-                                         rng=np.random.default_rng(3), progress=False)
+    corridor, features = rl.short_corridor(), rl.corridor_features()
+    result = rl.reinforce_learning_curves(
+        corridor, features, THETA0, [2**-9], num_runs=20, num_episodes=60, rng=np.random.default_rng(3), progress=False
+    )
     collapsed = np.flatnonzero(result.collapsed_at[0] >= 0)
     assert len(collapsed) >= 1
     for run in collapsed:

@@ -11,18 +11,21 @@ from pgviz.costs import COSTS, MAX_COST_LENGTH, cost, parse_cost
 x = pgviz.x
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("x", x),
-    ("(x - 1)**2", (x - 1) ** 2),
-    ("(x-1)^2", (x - 1) ** 2),
-    ("exp(-2*x**2)", sp.exp(-2 * x**2)),
-    ("cos(3*x)", sp.cos(3 * x)),
-    ("step(x - 0.5)", sp.Heaviside(x - sp.Rational(1, 2), 0)),
-    ("abs(x + 1)", sp.Abs(x + 1)),
-    ("max(x, 0) + min(x, 1)", sp.Max(x, 0) + sp.Min(x, 1)),
-    ("-x + pi*e", -x + sp.pi * sp.E),
-    ("  sqrt(x**2 + 1) / 2 ", sp.sqrt(x**2 + 1) / 2),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("x", x),
+        ("(x - 1)**2", (x - 1) ** 2),
+        ("(x-1)^2", (x - 1) ** 2),
+        ("exp(-2*x**2)", sp.exp(-2 * x**2)),
+        ("cos(3*x)", sp.cos(3 * x)),
+        ("step(x - 0.5)", sp.Heaviside(x - sp.Rational(1, 2), 0)),
+        ("abs(x + 1)", sp.Abs(x + 1)),
+        ("max(x, 0) + min(x, 1)", sp.Max(x, 0) + sp.Min(x, 1)),
+        ("-x + pi*e", -x + sp.pi * sp.E),
+        ("  sqrt(x**2 + 1) / 2 ", sp.sqrt(x**2 + 1) / 2),
+    ],
+)
 def test_parse_cost_builds_the_expression(text, expected):
     assert sp.simplify(parse_cost(text) - expected) == 0
 
@@ -58,7 +61,7 @@ HOSTILE = [
     "1e400",
     "sin(x).evalf()",
     "x; import os",
-    "f\"{x}\"",
+    'f"{x}"',
     "é + x",
 ]
 
@@ -66,8 +69,10 @@ HOSTILE = [
 @pytest.mark.parametrize("text", HOSTILE)
 def test_parse_cost_refuses_hostile_and_malformed_text(text, monkeypatch):
     """Each gives a ValueError with a message; eval/exec/__import__ and sympify are never called."""
+
     def forbidden(*args, **kwargs):
         raise AssertionError("parse_cost must not execute or sympify text")
+
     monkeypatch.setattr(builtins, "eval", forbidden)
     monkeypatch.setattr(builtins, "exec", forbidden)
     monkeypatch.setattr(sp, "sympify", forbidden)
@@ -87,7 +92,7 @@ def test_parse_cost_length_limit_and_type():
 
 def test_cost_catalog_values_and_argument_checks():
     assert cost("square", 2) == (x - 2) ** 2
-    assert cost("bump", 0.5) == sp.exp(-x**2 / 2)
+    assert cost("bump", 0.5) == sp.exp(-(x**2) / 2)
     assert cost("cosine", 3) == sp.cos(3 * x)
     assert cost("step", 1) == sp.Heaviside(x - 1, 0)
     assert cost("abs", -1) == sp.Abs(x + 1)

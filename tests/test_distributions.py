@@ -70,8 +70,13 @@ def test_shapes_and_param_names():
 
 @pytest.mark.parametrize(
     "dist",
-    [pgviz.Gaussian(0.5, 1.5), pgviz.Exponential(2.0), pgviz.Bernoulli(0.7), pgviz.Categorical([0.3, -1.0, 0.2]),
-     pgviz.ExpLinear(0.4, -0.6, actions=(0, 1, 2))],
+    [
+        pgviz.Gaussian(0.5, 1.5),
+        pgviz.Exponential(2.0),
+        pgviz.Bernoulli(0.7),
+        pgviz.Categorical([0.3, -1.0, 0.2]),
+        pgviz.ExpLinear(0.4, -0.6, actions=(0, 1, 2)),
+    ],
     ids=repr,
 )
 def test_score_mean_zero_and_fisher_identity_hold_symbolically(dist):
@@ -82,18 +87,28 @@ def test_score_mean_zero_and_fisher_identity_hold_symbolically(dist):
 
 def test_fisher_information_closed_forms():
     """Textbook Fisher informations: N(mu, sigma): diag(1/sigma^2, 2/sigma^2); Exp(rate): 1/rate^2;
-    Bernoulli(logit z): p(1 - p) with p = sigmoid(z); Categorical: diag(p) - p p^T."""
+    Bernoulli(logit z): p(1 - p) with p = sigmoid(z); Categorical: diag(p) - p p^derivation."""
     sigma, rate, z = 1.7, 2.5, 0.8
     np.testing.assert_allclose(
         np.array(pgviz.fisher_information(pgviz.Gaussian(0.3, sigma), symbolic=False), dtype=float),
-        np.diag([1 / sigma**2, 2 / sigma**2]), rtol=1e-12)
-    assert float(pgviz.fisher_information(pgviz.Exponential(rate), symbolic=False)[0, 0]) == pytest.approx(1 / rate**2, rel=1e-12)
+        np.diag([1 / sigma**2, 2 / sigma**2]),
+        rtol=1e-12,
+    )
+    assert float(pgviz.fisher_information(pgviz.Exponential(rate), symbolic=False)[0, 0]) == pytest.approx(
+        1 / rate**2, rel=1e-12
+    )
     p = 1 / (1 + np.exp(-z))
-    assert float(pgviz.fisher_information(pgviz.Bernoulli(z), symbolic=False)[0, 0]) == pytest.approx(p * (1 - p), rel=1e-12)
+    assert float(pgviz.fisher_information(pgviz.Bernoulli(z), symbolic=False)[0, 0]) == pytest.approx(
+        p * (1 - p), rel=1e-12
+    )
     cat = pgviz.Categorical([0.3, -1.0, 0.2])
     probs = cat.probabilities()
-    np.testing.assert_allclose(np.array(pgviz.fisher_information(cat, symbolic=False), dtype=float),
-                               np.diag(probs) - np.outer(probs, probs), rtol=1e-10, atol=1e-14)
+    np.testing.assert_allclose(
+        np.array(pgviz.fisher_information(cat, symbolic=False), dtype=float),
+        np.diag(probs) - np.outer(probs, probs),
+        rtol=1e-10,
+        atol=1e-14,
+    )
 
 
 def test_identity_check_can_fail():
@@ -104,8 +119,7 @@ def test_identity_check_can_fail():
     class Unnormalized(Distribution):
         def __init__(self):
             mu, sigma = sp.Symbol("mu", real=True), sp.Symbol("sigma", positive=True)
-            self._define((mu, sigma), (0.0, 1.0), -((x - mu) ** 2) / (2 * sigma**2) - sp.log(2 * sp.pi) / 2,
-                         sp.S.Reals)
+            self._define((mu, sigma), (0.0, 1.0), -((x - mu) ** 2) / (2 * sigma**2) - sp.log(2 * sp.pi) / 2, sp.S.Reals)
 
     check = pgviz.check_score_mean_zero(Unnormalized())
     assert not check.holds
@@ -189,4 +203,4 @@ def test_expectation_of_a_step_times_the_score_is_exact():
     dist, k = pgviz.Gaussian(0.5, 1.5), 1.0
     value = float(dist.expectation(sp.Heaviside(x - k, 0) * dist.score_exprs[0]))
     z = (k - 0.5) / 1.5
-    assert value == pytest.approx(np.exp(-z**2 / 2) / np.sqrt(2 * np.pi) / 1.5, rel=1e-14)
+    assert value == pytest.approx(np.exp(-(z**2) / 2) / np.sqrt(2 * np.pi) / 1.5, rel=1e-14)

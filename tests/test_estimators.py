@@ -38,9 +38,9 @@ CLOSED_MEANS = {
     "linear": mu_s,
     "square": (mu_s - k_s) ** 2 + sigma_s**2,
     "bump": sp.exp(-k_s * mu_s**2 / (1 + 2 * k_s * sigma_s**2)) / sp.sqrt(1 + 2 * k_s * sigma_s**2),
-    "cosine": sp.cos(k_s * mu_s) * sp.exp(-k_s**2 * sigma_s**2 / 2),
+    "cosine": sp.cos(k_s * mu_s) * sp.exp(-(k_s**2) * sigma_s**2 / 2),
     "step": Phi((mu_s - k_s) / sigma_s),
-    "abs": sigma_s * sp.sqrt(2 / sp.pi) * sp.exp(-(mu_s - k_s) ** 2 / (2 * sigma_s**2))
+    "abs": sigma_s * sp.sqrt(2 / sp.pi) * sp.exp(-((mu_s - k_s) ** 2) / (2 * sigma_s**2))
     + (mu_s - k_s) * (1 - 2 * Phi(-(mu_s - k_s) / sigma_s)),
 }
 K_VALUES = {"linear": 0.0, "square": 1.5, "bump": 0.7, "cosine": 2.0, "step": 0.3, "abs": -0.4}
@@ -68,9 +68,10 @@ def test_quadrature_agrees_with_sympy_integration():
     symbolic = exact_expectation(h, dist, method="symbolic")
     np.testing.assert_allclose(exact_expectation(h, dist, method="moments"), symbolic, rtol=1e-12)
     np.testing.assert_allclose(exact_expectation(h, dist, method="quadrature"), symbolic, rtol=1e-10)
-    bump = sp.exp(-x**2)  # non-polynomial: SymPy's integral against the quadrature
-    np.testing.assert_allclose(exact_expectation(bump, dist), exact_expectation(bump, dist, method="symbolic"),
-                               rtol=1e-12)
+    bump = sp.exp(-(x**2))  # non-polynomial: SymPy's integral against the quadrature
+    np.testing.assert_allclose(
+        exact_expectation(bump, dist), exact_expectation(bump, dist, method="symbolic"), rtol=1e-12
+    )
     step = sp.Heaviside(x - 1, 0)
     np.testing.assert_allclose(exact_expectation(step, dist), float(Phi(sp.Rational(-1, 3))), rtol=1e-12)
 
@@ -148,12 +149,16 @@ def test_exact_variance_square_closed_forms(mu, sigma, k):
     np.testing.assert_allclose(exact_variance(f, dist), var_b(0.0), rtol=1e-12)
     np.testing.assert_allclose(exact_variance(f, dist, baseline=1.7), var_b(1.7), rtol=1e-12)
     np.testing.assert_allclose(optimal_baseline(f, dist), [d**2 + 3 * s2, d**2 + 5 * s2], rtol=1e-12)
-    np.testing.assert_allclose(exact_variance(f, dist, baseline="optimal"),
-                               [8 * d**2 + 6 * s2, 40 * d**2 + 24 * s2], rtol=1e-12)
+    np.testing.assert_allclose(
+        exact_variance(f, dist, baseline="optimal"), [8 * d**2 + 6 * s2, 40 * d**2 + 24 * s2], rtol=1e-12
+    )
     np.testing.assert_allclose(exact_variance(f, dist, "pathwise"), [4 * s2, 4 * d**2 + 8 * s2], rtol=1e-12)
     # The quadrature rule gives the same numbers as the exact moments.
-    np.testing.assert_allclose(exact_variance(f, dist, baseline="optimal", method="quadrature"),
-                               [8 * d**2 + 6 * s2, 40 * d**2 + 24 * s2], rtol=1e-9)
+    np.testing.assert_allclose(
+        exact_variance(f, dist, baseline="optimal", method="quadrature"),
+        [8 * d**2 + 6 * s2, 40 * d**2 + 24 * s2],
+        rtol=1e-9,
+    )
 
 
 def _variance_se(terms):
@@ -172,8 +177,11 @@ def test_sampled_variances_match_exact_variance(name):
         cases.append(("pathwise", None))
     for estimator, baseline in cases:
         rng = np.random.default_rng(11)
-        terms = pathwise(f, dist, NUM, rng) if estimator == "pathwise" else \
-            score_function(f, dist, NUM, rng, baseline=baseline)
+        terms = (
+            pathwise(f, dist, NUM, rng)
+            if estimator == "pathwise"
+            else score_function(f, dist, NUM, rng, baseline=baseline)
+        )
         exact = exact_variance(f, dist, estimator, baseline)
         assert np.all(np.abs(terms.var(0) - exact) <= 5 * _variance_se(terms)), (estimator, baseline)
 
@@ -191,8 +199,10 @@ def test_finite_supports_by_enumeration():
     np.testing.assert_allclose(optimal, (4 - 9) * p * (1 - p), rtol=1e-12)
     np.testing.assert_allclose(exact_variance(f, dist, baseline="optimal"), [0.0], atol=1e-12)
     # callable f gives the same terms as the SymPy one
-    np.testing.assert_allclose(score_function(lambda v: (v - 3) ** 2, dist, 100, np.random.default_rng(3)),
-                               score_function(f, dist, 100, np.random.default_rng(3)))
+    np.testing.assert_allclose(
+        score_function(lambda v: (v - 3) ** 2, dist, 100, np.random.default_rng(3)),
+        score_function(f, dist, 100, np.random.default_rng(3)),
+    )
     # Var of (f - b) s with s = x - p: E[(f-b)^2 (x-p)^2] - grad^2, by enumeration
     expected = (1 - p) * 81 * p**2 + p * 16 * (1 - p) ** 2 - ((4 - 9) * p * (1 - p)) ** 2
     np.testing.assert_allclose(exact_variance(f, dist), [expected], rtol=1e-12)
@@ -211,7 +221,10 @@ def test_exponential_distribution_pathwise_and_score():
     dist = pgviz.Exponential(2.0)
     exact = -4 / 2.0**3
     np.testing.assert_allclose(exact_gradient(x**2, dist), [exact], rtol=1e-12)
-    for terms in (score_function(x**2, dist, NUM, np.random.default_rng(1)), pathwise(x**2, dist, NUM, np.random.default_rng(1))):
+    for terms in (
+        score_function(x**2, dist, NUM, np.random.default_rng(1)),
+        pathwise(x**2, dist, NUM, np.random.default_rng(1)),
+    ):
         assert abs(estimate(terms)[0] - exact) <= 5 * standard_error(terms)[0]
 
 
@@ -286,8 +299,14 @@ def test_convergence_app_controls():
     from pgviz.widgets.estimators import ConvergenceApp
 
     dist = pgviz.Gaussian(1.0, 1.0)
-    app = ConvergenceApp("(x - 1)**2", dist, np.random.default_rng(0), max_samples=20_000,
-                         estimators=("score_function", "pathwise"), controls=("num_samples", "theta", "param", "cost"))
+    app = ConvergenceApp(
+        "(x - 1)**2",
+        dist,
+        np.random.default_rng(0),
+        max_samples=20_000,
+        estimators=("score_function", "pathwise"),
+        controls=("num_samples", "theta", "param", "cost"),
+    )
     app.slider.value = 1000
     terms = score_function(cost("square", 1.0), dist, 20_000, np.random.default_rng(app.seed))[:1000, 0]
     np.testing.assert_allclose(app.current()["score_function"][0], terms.mean())
@@ -310,18 +329,21 @@ def test_convergence_app_controls():
 def test_variance_curves_match_exact_variance_per_k():
     """exact_variance_curve (k as an argument) equals exact_variance at each k; sampled ones within 5 SE-ish."""
     from pgviz.costs import COSTS, k
-    from pgviz.estimators import exact_variance_curve, sampled_variances
+    from pgviz.studies import exact_variance_curve, sampled_variances
 
     dist = pgviz.Gaussian(1.0, 1.0)
     k_values = [0.2, 1.0, 4.0]
     for name in ("square", "bump", "cosine"):
-        for study, (estimator, baseline) in {"score_function": ("score_function", None),
-                                            "score_function_baseline": ("score_function", "optimal"),
-                                            "pathwise": ("pathwise", None)}.items():
+        for study, (estimator, baseline) in {
+            "score_function": ("score_function", None),
+            "score_function_baseline": ("score_function", "optimal"),
+            "pathwise": ("pathwise", None),
+        }.items():
             curve = exact_variance_curve(COSTS[name][0], k, k_values, dist, study)
             for row, k_value in zip(curve, k_values):
-                np.testing.assert_allclose(row, exact_variance(cost(name, k_value), dist, estimator, baseline),
-                                           rtol=1e-9, atol=1e-13)
+                np.testing.assert_allclose(
+                    row, exact_variance(cost(name, k_value), dist, estimator, baseline), rtol=1e-9, atol=1e-13
+                )
     sampled = sampled_variances(COSTS["square"][0], k, [0.0], dist, NUM, np.random.default_rng(0), "pathwise")
     np.testing.assert_allclose(sampled[0], [4.0, 12.0], rtol=0.05)  # pathwise (4 sigma^2, 4d^2 + 8 sigma^2), d = 1
 
@@ -342,8 +364,13 @@ def test_categorical_by_enumeration():
 
 def test_study_argument_validation():
     from pgviz.costs import COSTS, k
-    from pgviz.estimators import (exact_variance_curve, repeated_estimates, rms_error_vs_n,
-                                  sampled_variances, variance_study)
+    from pgviz.estimators import (
+        exact_variance_curve,
+        repeated_estimates,
+        rms_error_vs_n,
+        sampled_variances,
+        variance_study,
+    )
 
     dist, rng = pgviz.Gaussian(), np.random.default_rng(0)
     with pytest.raises(ValueError, match="estimator"):
@@ -371,13 +398,19 @@ def test_callable_cost_matches_sympy_cost():
     """A vectorized callable f gives the same terms, gradient and variances as its SymPy form."""
     f = cost("cosine", 2.0)
     dist = pgviz.Gaussian(0.3, 0.8)
+
     def f_callable(values):
         return np.cos(2.0 * values)
-    np.testing.assert_allclose(score_function(f_callable, dist, 1000, np.random.default_rng(4), baseline="optimal"),
-                               score_function(f, dist, 1000, np.random.default_rng(4), baseline="optimal"), rtol=1e-10)
+
+    np.testing.assert_allclose(
+        score_function(f_callable, dist, 1000, np.random.default_rng(4), baseline="optimal"),
+        score_function(f, dist, 1000, np.random.default_rng(4), baseline="optimal"),
+        rtol=1e-10,
+    )
     np.testing.assert_allclose(exact_gradient(f_callable, dist), exact_gradient(f, dist), rtol=1e-10)
-    np.testing.assert_allclose(exact_variance(f_callable, dist, baseline="optimal"),
-                               exact_variance(f, dist, baseline="optimal"), rtol=1e-9)
+    np.testing.assert_allclose(
+        exact_variance(f_callable, dist, baseline="optimal"), exact_variance(f, dist, baseline="optimal"), rtol=1e-9
+    )
     with pytest.raises(ValueError, match="same shape"):
         score_function(lambda v: v[:1], dist, 10, np.random.default_rng(0))
 
@@ -416,15 +449,20 @@ def test_estimators_on_given_noise_equal_the_sampling_ones():
             expected = score_function(f, dist, 5_000, np.random.default_rng(8), baseline=baseline)
             np.testing.assert_array_equal(score_function_on_noise(f, dist, noise, baseline=baseline), expected)
             for j in range(dist.num_params):
-                np.testing.assert_array_equal(score_function_on_noise(f, dist, noise, baseline, param=j),
-                                              expected[:, j])
+                np.testing.assert_array_equal(
+                    score_function_on_noise(f, dist, noise, baseline, param=j), expected[:, j]
+                )
         expected = pathwise(f, dist, 5_000, np.random.default_rng(8))
         np.testing.assert_array_equal(pathwise_on_noise(f, dist, noise), expected)
         np.testing.assert_array_equal(pathwise_on_noise(f, dist, noise, param=dist.num_params - 1), expected[:, -1])
         moved = dist.with_params(dist.param_vector * 1.5)
         samples = moved.transform(noise)
-        np.testing.assert_allclose(score_function_on_noise(f, moved, noise),
-                                   cost_values(f, samples)[:, None] * moved.score(samples), rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(
+            score_function_on_noise(f, moved, noise),
+            cost_values(f, samples)[:, None] * moved.score(samples),
+            rtol=1e-10,
+            atol=1e-12,
+        )
 
 
 def cost_values(f, samples):
@@ -437,9 +475,14 @@ def test_on_noise_argument_validation(call):
 
     estimator = score_function_on_noise if call == "score" else pathwise_on_noise
     dist, f = pgviz.Gaussian(0.0, 1.0), x**2
-    for noise, error, match in [("abc", TypeError, "noise"), (3.0, TypeError, "noise"),
-                                (np.ones((3, 2)), ValueError, "1-D"), ([], ValueError, "1-D"),
-                                ([0.0, np.nan], ValueError, "finite"), ([[1.0], [2.0, 3.0]], TypeError, "noise")]:
+    for noise, error, match in [
+        ("abc", TypeError, "noise"),
+        (3.0, TypeError, "noise"),
+        (np.ones((3, 2)), ValueError, "1-D"),
+        ([], ValueError, "1-D"),
+        ([0.0, np.nan], ValueError, "finite"),
+        ([[1.0], [2.0, 3.0]], TypeError, "noise"),
+    ]:
         with pytest.raises(error, match=match):
             estimator(f, dist, noise)
     for param in (2, -1, 0.5, True, "mu"):
@@ -455,10 +498,13 @@ def test_running_at_equals_the_mean_and_standard_error_of_the_first_n_terms():
     from pgviz.widgets.estimators import convergence_data, running_at
 
     dist = pgviz.Gaussian(0.5, 1.2)
-    data = convergence_data(cost("cosine", 2.0), dist, seed=4, param=1, max_samples=50_000,
-                            estimators=("score_function", "pathwise"))
-    terms = {"score_function": score_function(cost("cosine", 2.0), dist, 50_000, np.random.default_rng(4))[:, 1],
-             "pathwise": pathwise(cost("cosine", 2.0), dist, 50_000, np.random.default_rng(4))[:, 1]}
+    data = convergence_data(
+        cost("cosine", 2.0), dist, seed=4, param=1, max_samples=50_000, estimators=("score_function", "pathwise")
+    )
+    terms = {
+        "score_function": score_function(cost("cosine", 2.0), dist, 50_000, np.random.default_rng(4))[:, 1],
+        "pathwise": pathwise(cost("cosine", 2.0), dist, 50_000, np.random.default_rng(4))[:, 1],
+    }
     for name, expected in terms.items():
         np.testing.assert_array_equal(data["terms"][name], expected)
         for n in (2, 7, int(data["n_grid"][100]), int(data["n_grid"][100]) + 1, 31_415, 50_000):
@@ -466,8 +512,9 @@ def test_running_at_equals_the_mean_and_standard_error_of_the_first_n_terms():
             np.testing.assert_allclose(mean, expected[:n].mean(), rtol=1e-10, atol=1e-13)
             np.testing.assert_allclose(se, expected[:n].std(ddof=1) / np.sqrt(n), rtol=1e-8)
         grid = data["n_grid"][data["n_grid"] > 1]
-        np.testing.assert_allclose(data["running"][name][-grid.size:],
-                                   [expected[:n].mean() for n in grid], rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose(
+            data["running"][name][-grid.size :], [expected[:n].mean() for n in grid], rtol=1e-9, atol=1e-12
+        )
     for n in (0, 50_001, 2.5, True):
         with pytest.raises(ValueError, match="n must be"):
             running_at(data, "pathwise", n)
@@ -480,8 +527,14 @@ def test_convergence_app_keeps_its_y_limits_for_small_theta_moves():
     N = 10 on and the exact value stay inside them; a large move sets new limits that hold them."""
     from pgviz.widgets.estimators import ConvergenceApp
 
-    app = ConvergenceApp("exp(-(x - 2)**2)", pgviz.Gaussian(1.0, 1.0), np.random.default_rng(3),
-                         max_samples=20_000, estimators=("score_function", "pathwise"), controls=("theta",))
+    app = ConvergenceApp(
+        "exp(-(x - 2)**2)",
+        pgviz.Gaussian(1.0, 1.0),
+        np.random.default_rng(3),
+        max_samples=20_000,
+        estimators=("score_function", "pathwise"),
+        controls=("theta",),
+    )
 
     def inside():
         low, high = app.ax.get_ylim()
@@ -511,9 +564,14 @@ def test_convergence_app_blitted_pictures_equal_full_draws():
         blit = False
 
     def make(cls):
-        return cls("(x - 1)**2", pgviz.Gaussian(1.0, 1.0), np.random.default_rng(2), max_samples=20_000,
-                   estimators=("score_function", "score_function_baseline", "pathwise"),
-                   controls=("num_samples", "theta", "param"))
+        return cls(
+            "(x - 1)**2",
+            pgviz.Gaussian(1.0, 1.0),
+            np.random.default_rng(2),
+            max_samples=20_000,
+            estimators=("score_function", "score_function_baseline", "pathwise"),
+            controls=("num_samples", "theta", "param"),
+        )
 
     blitted, reference = make(ConvergenceApp), make(FullDraws)
     rng = np.random.default_rng(11)
@@ -527,8 +585,10 @@ def test_convergence_app_blitted_pictures_equal_full_draws():
             else:
                 slider = app.theta_sliders[0 if control == "mu" else 1]
                 slider.value = round(slider.value + 0.05, 2)
-        np.testing.assert_array_equal(np.asarray(Image.open(io.BytesIO(blitted.image.value))),
-                                      np.asarray(Image.open(io.BytesIO(reference.image.value))))
+        np.testing.assert_array_equal(
+            np.asarray(Image.open(io.BytesIO(blitted.image.value))),
+            np.asarray(Image.open(io.BytesIO(reference.image.value))),
+        )
 
 
 def test_convergence_app_precomputes_the_next_theta_step(monkeypatch):
@@ -540,8 +600,14 @@ def test_convergence_app_precomputes_the_next_theta_step(monkeypatch):
     import pgviz.widgets.estimators as widget_module
     from pgviz.widgets.estimators import ConvergenceApp, convergence_data
 
-    app = ConvergenceApp("(x - 1)**2", pgviz.Gaussian(1.0, 1.0), np.random.default_rng(0), max_samples=20_000,
-                         estimators=("score_function", "pathwise"), controls=("num_samples", "theta"))
+    app = ConvergenceApp(
+        "(x - 1)**2",
+        pgviz.Gaussian(1.0, 1.0),
+        np.random.default_rng(0),
+        max_samples=20_000,
+        estimators=("score_function", "pathwise"),
+        controls=("num_samples", "theta"),
+    )
 
     async def press_right():
         app.theta_sliders[0].value += app.theta_sliders[0].step  # 1.0 -> 1.05
@@ -558,8 +624,14 @@ def test_convergence_app_precomputes_the_next_theta_step(monkeypatch):
         np.testing.assert_array_equal(app.data["running"][name], fresh["running"][name])
     assert app.data["exact"] == fresh["exact"]
     monkeypatch.undo()
-    for bad, error in (([float("nan"), 1.0], ValueError), ([1.0, -1.0], ValueError), ([1.0], ValueError),
-                       ("1.0", TypeError), (["a", 1.0], TypeError), (1.0, TypeError)):
+    for bad, error in (
+        ([float("nan"), 1.0], ValueError),
+        ([1.0, -1.0], ValueError),
+        ([1.0], ValueError),
+        ("1.0", TypeError),
+        (["a", 1.0], TypeError),
+        (1.0, TypeError),
+    ):
         with pytest.raises(error):
             app.precompute_theta(bad)
 

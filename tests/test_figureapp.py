@@ -69,8 +69,7 @@ def test_layout_is_constrained_layout_computed_once(freeze):
     reference = LineApp(freeze_layout=False)  # constrained layout on every draw
     app.slider.value = 0.0
     reference.slider.value = 0.0
-    np.testing.assert_allclose(app.fig.axes[0].get_position().bounds,
-                               reference.fig.axes[0].get_position().bounds)
+    np.testing.assert_allclose(app.fig.axes[0].get_position().bounds, reference.fig.axes[0].get_position().bounds)
     engine = type(app.fig.get_layout_engine()).__name__
     assert engine == ("PlaceHolderLayoutEngine" if freeze else "ConstrainedLayoutEngine")
 
@@ -118,9 +117,15 @@ def _count_draws(app, monkeypatch) -> list:
     return calls
 
 
-@pytest.mark.parametrize("state", [
-    {"a": -0.5}, {"a": 0.25, "zoom": 2.0}, {"a": 0.75, "show": False}, {"show": False, "zoom": 0.5},
-])
+@pytest.mark.parametrize(
+    "state",
+    [
+        {"a": -0.5},
+        {"a": 0.25, "zoom": 2.0},
+        {"a": 0.75, "show": False},
+        {"show": False, "zoom": 0.5},
+    ],
+)
 def test_blitted_picture_equals_a_full_draw(state):
     blitted, reference = RichApp(blit=True), RichApp(blit=False)
     for value in (0.5, -1.0, 0.0):  # move a around first, so the blit path is in use
@@ -169,9 +174,11 @@ def test_random_walk_of_controls_matches_full_draws():
     blitted, reference = RichApp(blit=True), RichApp(blit=False)
     for _ in range(30):
         name = rng.choice(["a", "a", "a", "zoom", "show"])
-        value = {"a": float(rng.choice(np.arange(-1.0, 1.01, 0.25))),
-                 "zoom": float(rng.choice([0.5, 1.0, 1.5, 2.0])),
-                 "show": bool(rng.integers(2))}[name]
+        value = {
+            "a": float(rng.choice(np.arange(-1.0, 1.01, 0.25))),
+            "zoom": float(rng.choice([0.5, 1.0, 1.5, 2.0])),
+            "show": bool(rng.integers(2)),
+        }[name]
         for app in (blitted, reference):
             getattr(app, name).value = value
         np.testing.assert_array_equal(_pixels(blitted.image.value), _pixels(reference.image.value))

@@ -10,7 +10,7 @@ import pytest
 
 import pgviz
 from pgviz.costs import COSTS, k
-from pgviz.estimators import exact_variance_curve, sampled_variances
+from pgviz.studies import exact_variance_curve, sampled_variances
 
 MU, SIGMA = 1.0, 1.0
 DIST = pgviz.Gaussian(MU, SIGMA)
@@ -22,7 +22,7 @@ def test_cosine_pathwise_variance_closed_form():
     E[sin kx] = sin(k mu) e^{-k^2 sigma^2/2}, so Var = k^2 (E[sin^2] - E[sin]^2)."""
     kk = K_LOG
     second = (1 - np.cos(2 * kk * MU) * np.exp(-2 * kk**2 * SIGMA**2)) / 2
-    mean = np.sin(kk * MU) * np.exp(-kk**2 * SIGMA**2 / 2)
+    mean = np.sin(kk * MU) * np.exp(-(kk**2) * SIGMA**2 / 2)
     expected = kk**2 * (second - mean**2)
     got = exact_variance_curve(COSTS["cosine"][0], k, kk, DIST, "pathwise")[:, 0]
     np.testing.assert_allclose(got, expected, rtol=1e-9, atol=1e-15)
@@ -34,7 +34,7 @@ def test_cosine_score_function_variance_closed_form():
     Var = (1/2 + cos(2k mu)(1 - 4k^2 sigma^2) e^{-2k^2 sigma^2}/2)/sigma^2 - (k sin(k mu) e^{-k^2 sigma^2/2})^2."""
     kk = K_LOG
     second = (0.5 + np.cos(2 * kk * MU) * (1 - 4 * kk**2 * SIGMA**2) * np.exp(-2 * kk**2 * SIGMA**2) / 2) / SIGMA**2
-    gradient = -kk * np.sin(kk * MU) * np.exp(-kk**2 * SIGMA**2 / 2)
+    gradient = -kk * np.sin(kk * MU) * np.exp(-(kk**2) * SIGMA**2 / 2)
     got = exact_variance_curve(COSTS["cosine"][0], k, kk, DIST, "score_function")[:, 0]
     np.testing.assert_allclose(got, second - gradient**2, rtol=1e-9, atol=1e-15)
 
@@ -43,8 +43,10 @@ def test_figure_2_square_cost_shape():
     """(x - k)^2, k in [-3, 3]: pathwise d/dmu variance is 4 sigma^2 for every k and below both score
     function curves; the score function variances are smallest at k = mu."""
     kk = np.linspace(-3, 3, 61)
-    curves = {name: exact_variance_curve(COSTS["square"][0], k, kk, DIST, name)
-              for name in ("score_function", "score_function_baseline", "pathwise")}
+    curves = {
+        name: exact_variance_curve(COSTS["square"][0], k, kk, DIST, name)
+        for name in ("score_function", "score_function_baseline", "pathwise")
+    }
     np.testing.assert_allclose(curves["pathwise"][:, 0], 4 * SIGMA**2, rtol=1e-10)
     assert np.all(curves["pathwise"] < curves["score_function_baseline"])
     assert np.all(curves["score_function_baseline"] <= curves["score_function"] + 1e-12)
@@ -72,9 +74,17 @@ def test_monte_carlo_variances_on_the_exact_curves(name):
         # SE of a sample variance ~ sqrt((m4 - var^2)/N) <= sqrt(m4/N); bound m4 via a fresh run
         for row, k_value in enumerate(kk):
             f = COSTS[name][0].subs(k, k_value)
-            terms = (pgviz.pathwise(f, DIST, 200_000, np.random.default_rng(1)) if estimator == "pathwise"
-                     else pgviz.score_function(f, DIST, 200_000, np.random.default_rng(1),
-                                               baseline="optimal" if estimator.endswith("baseline") else None))
+            terms = (
+                pgviz.pathwise(f, DIST, 200_000, np.random.default_rng(1))
+                if estimator == "pathwise"
+                else pgviz.score_function(
+                    f,
+                    DIST,
+                    200_000,
+                    np.random.default_rng(1),
+                    baseline="optimal" if estimator.endswith("baseline") else None,
+                )
+            )
             centred = terms - terms.mean(0)
             se = np.sqrt(((centred**4).mean(0) - centred.var(0) ** 2) / terms.shape[0])
             assert np.all(np.abs(sampled[row] - exact[row]) <= 5 * se), (name, estimator, k_value)

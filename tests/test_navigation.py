@@ -32,12 +32,16 @@ def _notebook(title: str, code: str = "print(1)") -> dict:
     return {
         "cells": [
             {"cell_type": "markdown", "id": "title", "metadata": {}, "source": [f"# {title}\n", "\n", "Text."]},
-            {"cell_type": "code", "execution_count": 1, "id": "code", "metadata": {},
-             "outputs": [{"name": "stdout", "output_type": "stream", "text": ["1\n"]}],
-             "source": [code]},
+            {
+                "cell_type": "code",
+                "execution_count": 1,
+                "id": "code",
+                "metadata": {},
+                "outputs": [{"name": "stdout", "output_type": "stream", "text": ["1\n"]}],
+                "source": [code],
+            },
         ],
-        "metadata": {"kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python",
-                                    "name": "python3"}},
+        "metadata": {"kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}},
         "nbformat": 4,
         "nbformat_minor": 5,
     }
@@ -60,8 +64,9 @@ def repo_copy(tmp_path):
     for notebook in (ROOT / "notebooks").glob("*.ipynb"):
         shutil.copy2(notebook, copy / "notebooks" / notebook.name)
     for number in range(len(_series_names(copy)) + 1, 4):
-        _write_notebook(copy / "notebooks" / f"{number:02d}-synthetic-{number}.ipynb",
-                        _notebook(f"Synthetic notebook {number}"))
+        _write_notebook(
+            copy / "notebooks" / f"{number:02d}-synthetic-{number}.ipynb", _notebook(f"Synthetic notebook {number}")
+        )
     navigation.write(copy)
     assert navigation.stale_files(copy) == []
     return copy
@@ -73,18 +78,21 @@ def _relative(root: pathlib.Path, paths: list[pathlib.Path]) -> set[str]:
 
 # --- this repository ---------------------------------------------------------------------------
 
+
 def test_navigation_is_up_to_date():
     stale = [path.relative_to(ROOT).as_posix() for path in navigation.stale_files(ROOT)]
     assert stale == [], f"run `make nav`: {stale}"
 
 
 def test_check_command_passes_on_this_tree():
-    result = subprocess.run([sys.executable, str(ROOT / "tools" / "navigation.py"), "--check"],
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "tools" / "navigation.py"), "--check"], capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
 # --- stale when the series changes -------------------------------------------------------------
+
 
 def test_adding_a_notebook_without_regenerating_is_stale(repo_copy):
     names = _series_names(repo_copy)
@@ -92,10 +100,17 @@ def test_adding_a_notebook_without_regenerating_is_stale(repo_copy):
     new = repo_copy / "notebooks" / f"{number:02d}-added-later.ipynb"
     _write_notebook(new, _notebook("Added later"))
     stale = _relative(repo_copy, navigation.stale_files(repo_copy))
-    assert {"README.md", "notebooks/00-index.ipynb", f"notebooks/{new.name}",
-            f"notebooks/{names[-1]}"} <= stale  # the previous last one gains a "next" link
-    result = subprocess.run([sys.executable, str(ROOT / "tools" / "navigation.py"), "--check",
-                             "--root", str(repo_copy)], capture_output=True, text=True)
+    assert {
+        "README.md",
+        "notebooks/00-index.ipynb",
+        f"notebooks/{new.name}",
+        f"notebooks/{names[-1]}",
+    } <= stale  # the previous last one gains a "next" link
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "tools" / "navigation.py"), "--check", "--root", str(repo_copy)],
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 1
     assert f"stale: notebooks/{new.name}" in result.stdout
     navigation.write(repo_copy)
@@ -109,8 +124,13 @@ def test_renaming_a_notebook_without_regenerating_is_stale(repo_copy):
     renamed = old.with_name(names[1][:3] + "renamed.ipynb")
     old.rename(renamed)
     stale = _relative(repo_copy, navigation.stale_files(repo_copy))
-    assert {"README.md", "notebooks/00-index.ipynb", f"notebooks/{names[0]}",
-            f"notebooks/{renamed.name}", f"notebooks/{names[2]}"} <= stale
+    assert {
+        "README.md",
+        "notebooks/00-index.ipynb",
+        f"notebooks/{names[0]}",
+        f"notebooks/{renamed.name}",
+        f"notebooks/{names[2]}",
+    } <= stale
 
 
 def test_retitling_a_notebook_without_regenerating_is_stale(repo_copy):
@@ -136,6 +156,7 @@ def test_hand_edited_navigation_cell_is_stale(repo_copy):
 
 # --- what is generated --------------------------------------------------------------------------
 
+
 def test_regenerating_changes_only_the_navigation_cells(repo_copy):
     path = repo_copy / "notebooks" / _series_names(repo_copy)[1]
     before = json.loads(path.read_text())
@@ -143,8 +164,9 @@ def test_regenerating_changes_only_the_navigation_cells(repo_copy):
     _write_notebook(path, before)  # navigation removed, as an author would commit it
     navigation.write(repo_copy)
     after = json.loads(path.read_text())
-    assert [navigation.is_generated(cell) for cell in after["cells"]] == \
-        [True] + [False] * len(before["cells"]) + [True]
+    assert [navigation.is_generated(cell) for cell in after["cells"]] == [True] + [False] * len(before["cells"]) + [
+        True
+    ]
     assert after["cells"][1:-1] == before["cells"]  # code, outputs, counts: unchanged
     assert all(cell["cell_type"] == "markdown" for cell in after["cells"] if navigation.is_generated(cell))
     assert navigation.write(repo_copy) == []  # idempotent: nothing left to write
@@ -160,7 +182,8 @@ def test_every_generated_link_resolves(repo_copy):
             for target in MARKDOWN_LINK.findall("".join(cell["source"])):
                 if target.startswith("https://"):
                     assert target == repo_info.BINDER_BADGE or target in {
-                        repo_info.binder_url(n) for n in [repo_info.INDEX_NAME, *names]}, target
+                        repo_info.binder_url(n) for n in [repo_info.INDEX_NAME, *names]
+                    }, target
                 else:
                     assert (repo_copy / "notebooks" / target).is_file(), (name, target)
 
@@ -172,10 +195,12 @@ def test_prev_next_follow_the_numbering(repo_copy):
         top = "".join(notebook["cells"][0]["source"])
         bottom = "".join(notebook["cells"][-1]["source"])
         for cell_text in (top, bottom):
-            links = [t for t in MARKDOWN_LINK.findall(cell_text)
-                     if t.endswith(".ipynb") and not t.startswith("https://")]
-            expected = ([names[position - 1]] if position > 0 else []) + \
-                       ([names[position + 1]] if position + 1 < len(names) else [])
+            links = [
+                t for t in MARKDOWN_LINK.findall(cell_text) if t.endswith(".ipynb") and not t.startswith("https://")
+            ]
+            expected = ([names[position - 1]] if position > 0 else []) + (
+                [names[position + 1]] if position + 1 < len(names) else []
+            )
             assert [t for t in links if t != repo_info.INDEX_NAME] == expected
         assert repo_info.binder_url(name) in top
 
@@ -208,5 +233,4 @@ def test_number_in_the_title_is_not_repeated(repo_copy):
     name = f"{number:02d}-numbered.ipynb"
     _write_notebook(repo_copy / "notebooks" / name, _notebook(f"{number:02d} — Numbered title"))
     navigation.write(repo_copy)
-    assert f"[{number:02d} · Numbered title]({name})" in \
-        (repo_copy / "notebooks" / repo_info.INDEX_NAME).read_text()
+    assert f"[{number:02d} · Numbered title]({name})" in (repo_copy / "notebooks" / repo_info.INDEX_NAME).read_text()

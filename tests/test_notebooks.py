@@ -90,13 +90,23 @@ def test_hygiene_check_can_fail(tmp_path):
     first = nbformat.v4.new_code_cell("print('no pgviz here')", execution_count=2)
     first.outputs = [nbformat.v4.new_output("stream", name="stdout", text="/tmp/x\n")]
     widget = nbformat.v4.new_code_cell("app", execution_count=1)
-    widget.outputs = [nbformat.v4.new_output("display_data", data={WIDGET_MIME: {"model_id": "m"}, "text/plain": "VBox()"})]
+    widget.outputs = [
+        nbformat.v4.new_output("display_data", data={WIDGET_MIME: {"model_id": "m"}, "text/plain": "VBox()"})
+    ]
     broken = nbformat.v4.new_code_cell("1/0", execution_count=3)
-    broken.outputs = [nbformat.v4.new_output("error", ename="ZeroDivisionError", evalue="division by zero", traceback=[])]
+    broken.outputs = [
+        nbformat.v4.new_output("error", ename="ZeroDivisionError", evalue="division by zero", traceback=[])
+    ]
     nb.cells = [first, widget, broken]
     path = tmp_path / "99-broken.ipynb"
     nbformat.write(nb, path)
     problems = "\n".join(hygiene_problems(path))
-    for expected in ("execution counts", "machine path", "first code cell", "stores an error",
-                     "not tagged nbval-ignore-output", "no static figure before it"):
+    for expected in (
+        "execution counts",
+        "machine path",
+        "first code cell",
+        "stores an error",
+        "not tagged nbval-ignore-output",
+        "no static figure before it",
+    ):
         assert expected in problems

@@ -47,8 +47,11 @@ def pin_mismatches(requirements_text: str, environment_text: str) -> list[str]:
     if python is None:
         return ["environment.yml pins no python version"]
     pins = pinned_versions(requirements_text, python)
-    problems = [f"{name}: requirements.txt {version} but environment.yml {environment.get(name, 'missing')}"
-                for name, version in pins.items() if environment.get(name) != version]
+    problems = [
+        f"{name}: requirements.txt {version} but environment.yml {environment.get(name, 'missing')}"
+        for name, version in pins.items()
+        if environment.get(name) != version
+    ]
     problems += [f"{name}: pinned in environment.yml only" for name in environment if name not in pins]
     return problems
 
@@ -64,11 +67,14 @@ def test_a_disagreement_is_found():
     requirements = (ROOT / "requirements.txt").read_text()
     environment = (ROOT / "environment.yml").read_text()
     assert pin_mismatches(requirements, environment.replace("sympy=1.14.0", "sympy=1.13.3")) == [
-        "sympy: requirements.txt 1.14.0 but environment.yml 1.13.3"]
+        "sympy: requirements.txt 1.14.0 but environment.yml 1.13.3"
+    ]
     assert pin_mismatches(requirements + "scipy==1.16.0\n", environment) == [
-        "scipy: requirements.txt 1.16.0 but environment.yml missing"]
+        "scipy: requirements.txt 1.16.0 but environment.yml missing"
+    ]
     assert pin_mismatches(requirements, environment.replace("  - python=3.11\n", "")) == [
-        "environment.yml pins no python version"]
+        "environment.yml pins no python version"
+    ]
 
 
 def test_python_310_pins_exist_for_every_package():

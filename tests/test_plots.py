@@ -16,7 +16,7 @@ from matplotlib.patches import Rectangle
 from matplotlib.text import Text
 
 from pgviz.plots import estimators as estimator_plots
-from pgviz.plots import mdp as mdp_plots
+from pgviz.plots import rl as rl_plots
 from pgviz.plots.style import PALETTE
 
 G = np.array([1, 10, 100, 1000])
@@ -25,25 +25,37 @@ SE = {name: np.array([0.5, 0.1, 0.03, 0.01]) for name in EST}
 RNG = np.random.default_rng(0)
 CALLS = {
     "plot_convergence": lambda: estimator_plots.plot_convergence(G, EST, SE, 0.2, num_samples=10),
-    "plot_error_vs_n": lambda: estimator_plots.plot_error_vs_n(G, {n: np.abs(v - 0.2) + 1e-3 for n, v in EST.items()},
-                                                              {"score_function": 1.0}),
+    "plot_error_vs_n": lambda: estimator_plots.plot_error_vs_n(
+        G, {n: np.abs(v - 0.2) + 1e-3 for n, v in EST.items()}, {"score_function": 1.0}
+    ),
     "plot_terms_histogram": lambda: estimator_plots.plot_terms_histogram(
-        {n: RNG.normal(size=500) for n in EST}, {n: 0.0 for n in EST}, 0.0),
+        {n: RNG.normal(size=500) for n in EST}, {n: 0.0 for n in EST}, 0.0
+    ),
     "plot_repeats": lambda: estimator_plots.plot_repeats({n: RNG.normal(size=30) for n in EST}, 0.0, 100),
     "plot_variance_vs_k": lambda: estimator_plots.plot_variance_vs_k(
-        [0.5, 1.0, 2.0], {n: np.ones((3, 2)) for n in EST}, {"pathwise": ([1.0], np.ones((1, 2)))}),
-    "plot_gradient_convergence": lambda: mdp_plots.plot_gradient_convergence(
-        np.ones((50, 2)), np.full((50, 2), 0.1), [1.0, 1.0], m=10),
-    "plot_corridor_value": lambda: mdp_plots.plot_corridor_value(
-        np.linspace(0, 1, 11), -np.linspace(20, 80, 11), 0.59, -11.6, {"ε-greedy left": (0.05, -82.0),
-                                                                       "ε-greedy right": (0.95, -44.0)}),
-    "plot_learning_curves": lambda: mdp_plots.plot_learning_curves({"a": -np.linspace(80, 20, 30)}, -11.6, "curves"),
-    "plot_policy_paths": lambda: mdp_plots.plot_policy_paths(
+        [0.5, 1.0, 2.0], {n: np.ones((3, 2)) for n in EST}, {"pathwise": ([1.0], np.ones((1, 2)))}
+    ),
+    "plot_gradient_convergence": lambda: rl_plots.plot_gradient_convergence(
+        np.ones((50, 2)), np.full((50, 2), 0.1), [1.0, 1.0], m=10
+    ),
+    "plot_corridor_value": lambda: rl_plots.plot_corridor_value(
+        np.linspace(0, 1, 11),
+        -np.linspace(20, 80, 11),
+        0.59,
+        -11.6,
+        {"ε-greedy left": (0.05, -82.0), "ε-greedy right": (0.95, -44.0)},
+    ),
+    "plot_learning_curves": lambda: rl_plots.plot_learning_curves({"a": -np.linspace(80, 20, 30)}, -11.6, "curves"),
+    "plot_policy_paths": lambda: rl_plots.plot_policy_paths(
         np.vstack([np.linspace(0.5, 0.6, 20), np.r_[np.linspace(0.5, 0.0, 10), [np.nan] * 10]]),
-        [False, True], 0.59, "paths"),
-    "plot_variance_bars": lambda: mdp_plots.plot_variance_bars(["a", "b"], [1.0, 0.5], "bars"),
-    "plot_trajectory_terms": lambda: mdp_plots.plot_trajectory_terms(
-        [0.5, 0.3, 0.2], np.ones((3, 2)), [3.0, 3.0], ["τ1", "τ2", "τ3"]),
+        [False, True],
+        0.59,
+        "paths",
+    ),
+    "plot_variance_bars": lambda: rl_plots.plot_variance_bars(["a", "b"], [1.0, 0.5], "bars"),
+    "plot_trajectory_terms": lambda: rl_plots.plot_trajectory_terms(
+        [0.5, 0.3, 0.2], np.ones((3, 2)), [3.0, 3.0], ["τ1", "τ2", "τ3"]
+    ),
 }
 ALLOWED = {mcolors.to_hex(c) for c in PALETTE.values()}
 
@@ -54,7 +66,7 @@ def _figure(name):
 
 
 def test_every_plot_function_is_checked():
-    public = {n for module in (estimator_plots, mdp_plots) for n in module.__all__ if n.startswith("plot_")}
+    public = {n for module in (estimator_plots, rl_plots) for n in module.__all__ if n.startswith("plot_")}
     assert public == set(CALLS)
 
 

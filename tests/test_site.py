@@ -23,7 +23,7 @@ import build_site  # noqa: E402
 import repo_info  # noqa: E402
 
 # A 1x1 PNG, for synthetic notebooks.
-PIXEL = ("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==")
+PIXEL = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
 
 
 class _Images(html.parser.HTMLParser):
@@ -62,8 +62,7 @@ def figure_problems(root: pathlib.Path, site: pathlib.Path) -> list[str]:
         for src in embedded:
             base64.b64decode(src.split(",", 1)[1], validate=True)  # real base64, not a stub
         if len(embedded) != expected:
-            problems.append(f"{page.name}: {len(embedded)} embedded PNG figures, "
-                            f"the notebook has {expected}")
+            problems.append(f"{page.name}: {len(embedded)} embedded PNG figures, the notebook has {expected}")
         for link in parsed.links:
             if link.endswith(".ipynb") and not link.startswith("http"):
                 problems.append(f"{page.name}: link {link} still points at a notebook")
@@ -73,20 +72,38 @@ def figure_problems(root: pathlib.Path, site: pathlib.Path) -> list[str]:
 
 
 def _executed_notebook(title: str, num_figures: int, widget: bool = False) -> dict:
-    outputs = [{"data": {"image/png": PIXEL, "text/plain": ["<Figure>"]}, "metadata": {},
-                "output_type": "display_data"} for _ in range(num_figures)]
-    cells = [{"cell_type": "markdown", "id": "t", "metadata": {},
-              "source": [f"# {title}\n", "\n", "[next](02-b.ipynb)"]},
-             {"cell_type": "code", "execution_count": 1, "id": "c", "metadata": {},
-              "outputs": outputs, "source": ["fig"]}]
+    outputs = [
+        {"data": {"image/png": PIXEL, "text/plain": ["<Figure>"]}, "metadata": {}, "output_type": "display_data"}
+        for _ in range(num_figures)
+    ]
+    cells = [
+        {"cell_type": "markdown", "id": "t", "metadata": {}, "source": [f"# {title}\n", "\n", "[next](02-b.ipynb)"]},
+        {"cell_type": "code", "execution_count": 1, "id": "c", "metadata": {}, "outputs": outputs, "source": ["fig"]},
+    ]
     if widget:
-        cells.append({"cell_type": "code", "execution_count": 2, "id": "w",
-                      "metadata": {"tags": ["nbval-ignore-output"]},
-                      "outputs": [{"data": {"application/vnd.jupyter.widget-view+json":
-                                            {"model_id": "abc", "version_major": 2, "version_minor": 0},
-                                            "text/plain": ["VBox(children=(HBox(...)))"]},
-                                   "metadata": {}, "output_type": "display_data"}],
-                      "source": ["app"]})
+        cells.append(
+            {
+                "cell_type": "code",
+                "execution_count": 2,
+                "id": "w",
+                "metadata": {"tags": ["nbval-ignore-output"]},
+                "outputs": [
+                    {
+                        "data": {
+                            "application/vnd.jupyter.widget-view+json": {
+                                "model_id": "abc",
+                                "version_major": 2,
+                                "version_minor": 0,
+                            },
+                            "text/plain": ["VBox(children=(HBox(...)))"],
+                        },
+                        "metadata": {},
+                        "output_type": "display_data",
+                    }
+                ],
+                "source": ["app"],
+            }
+        )
     return {"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
 
 
@@ -94,13 +111,16 @@ def _executed_notebook(title: str, num_figures: int, widget: bool = False) -> di
 def synthetic_repo(tmp_path):
     root = tmp_path / "repo"
     (root / "notebooks").mkdir(parents=True)
-    for name, notebook in [("01-a.ipynb", _executed_notebook("A", 2, widget=True)),
-                           ("02-b.ipynb", _executed_notebook("B", 1))]:
+    for name, notebook in [
+        ("01-a.ipynb", _executed_notebook("A", 2, widget=True)),
+        ("02-b.ipynb", _executed_notebook("B", 1)),
+    ]:
         (root / "notebooks" / name).write_text(json.dumps(notebook))
     return root
 
 
 # --- this repository ---------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def built_site(tmp_path_factory):
@@ -128,6 +148,7 @@ def test_widget_outputs_become_a_note_not_a_repr(built_site):
 
 # --- the check can fail; the builder refuses unexecuted notebooks ------------------------------
 
+
 def test_synthetic_site_passes_the_check(synthetic_repo, tmp_path):
     site = tmp_path / "site"
     build_site.build(synthetic_repo, site)
@@ -143,9 +164,8 @@ def test_page_missing_a_figure_fails_the_check(synthetic_repo, tmp_path):
     page = site / "01-a.html"
     text = page.read_text()
     start = text.index("<img", text.index("data:image/png;base64,") - 200)
-    page.write_text(text[:start] + text[text.index(">", start) + 1:])  # drop one figure
-    assert figure_problems(synthetic_repo, site) == [
-        "01-a.html: 1 embedded PNG figures, the notebook has 2"]
+    page.write_text(text[:start] + text[text.index(">", start) + 1 :])  # drop one figure
+    assert figure_problems(synthetic_repo, site) == ["01-a.html: 1 embedded PNG figures, the notebook has 2"]
 
 
 def test_missing_page_fails_the_check(synthetic_repo, tmp_path):

@@ -4,50 +4,51 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from pgviz import mdp as M
-from pgviz import trajectories as T
+from pgviz import rl
+from pgviz.rl import derivation
 
 
 @pytest.mark.parametrize("horizon", [1, 2, 4])
 def test_dynamics_and_start_terms_have_zero_derivative_policy_terms_do_not(horizon):
-    terms = T.trajectory_terms(horizon)
+    terms = derivation.trajectory_terms(horizon)
     assert len(terms) == 1 + 2 * horizon  # μ(s0), then π and P for every step
     for kind, term, derivative in terms:
         if kind == "policy":
-            assert derivative != 0 and derivative.has(T.theta)
+            assert derivative != 0 and derivative.has(derivation.theta)
         else:
             assert derivative == 0
 
 
 def test_derivation_latex_writes_every_term():
-    latex = T.trajectory_derivation_latex(3)
+    latex = derivation.trajectory_derivation_latex(3)
     assert latex.count(r"\pi_{\theta}") >= 3 * 3  # in log P, in the gradient, in the survivors
     assert latex.count(r"P\left(s_{") == 2 * 3
     assert r"\mu\left(s_{0}\right)" in latex
     with pytest.raises(ValueError, match="horizon must be an integer >= 1"):
-        T.trajectory_derivation_latex(0)
+        derivation.trajectory_derivation_latex(0)
     with pytest.raises(TypeError, match="horizon must be an integer"):
-        T.trajectory_terms(1.5)
+        derivation.trajectory_terms(1.5)
 
 
 def test_concrete_trajectory_gradient_equals_numeric_score_and_probability():
-    mdp, features = M.tiny_mdp(), M.tiny_features()
-    trajectories = M.enumerate_trajectories(mdp, 3)
+    mdp, features = rl.tiny_mdp(), rl.tiny_features()
+    trajectories = rl.enumerate_trajectories(mdp, 3)
     theta = np.array([0.3, -0.7, 1.1])
-    pi = M.softmax_policy(theta, features)
+    pi = rl.softmax_policy(theta, features)
     for k in range(len(trajectories)):
-        concrete = T.concrete_trajectory(trajectories, k, features)
+        concrete = derivation.concrete_trajectory(trajectories, k, features)
         values = dict(zip(concrete["theta"], theta))
         gradient = np.array(concrete["grad_log_probability"].subs(values), dtype=float).ravel()
         np.testing.assert_allclose(gradient, trajectories.scores(theta, features)[k], atol=1e-12)
         assert float(concrete["probability"].subs(values)) == pytest.approx(
-            trajectories.probabilities(pi)[k], rel=1e-12)
+            trajectories.probabilities(pi)[k], rel=1e-12
+        )
     with pytest.raises(ValueError, match="index must be in"):
-        T.concrete_trajectory(trajectories, 10, features)
+        derivation.concrete_trajectory(trajectories, 10, features)
 
 
 def test_short_corridor_symbolic_reproduces_sutton_barto_example_13_1():
-    solution = T.short_corridor_symbolic()
+    solution = derivation.short_corridor_symbolic()
     p = solution["p"]
     assert sp.simplify(solution["J"] - (2 * p - 4) / (p * (1 - p))) == 0
     assert sp.simplify(solution["p_star"] - (2 - sp.sqrt(2))) == 0
@@ -62,16 +63,19 @@ def test_short_corridor_symbolic_reproduces_sutton_barto_example_13_1():
 
 
 def test_symbolic_state_values_match_linear_solve_on_slippery_chain():
-    mdp = M.chain_mdp(num_states=3, gamma=0.9, slip=0.1)
+    mdp = rl.chain_mdp(num_states=3, gamma=0.9, slip=0.1)
     pi = np.full((mdp.num_states, 2), 0.5)
-    values = T.symbolic_state_values(mdp, sp.Matrix([[sp.Rational(1, 2)] * 2] * mdp.num_states))
-    np.testing.assert_allclose(np.array(values, dtype=float).ravel(), M.state_values(mdp, pi), atol=1e-9)
+    values = derivation.symbolic_state_values(mdp, sp.Matrix([[sp.Rational(1, 2)] * 2] * mdp.num_states))
+    np.testing.assert_allclose(np.array(values, dtype=float).ravel(), rl.state_values(mdp, pi), atol=1e-9)
     with pytest.raises(ValueError, match="pi must have shape"):
-        T.symbolic_state_values(mdp, sp.Matrix([[1, 0]]))
+        derivation.symbolic_state_values(mdp, sp.Matrix([[1, 0]]))
     with pytest.raises(TypeError, match="mdp must be"):
-        T.symbolic_state_values(None, sp.Matrix([[1, 0]]))
+        derivation.symbolic_state_values(None, sp.Matrix([[1, 0]]))
 
 
 def test_estimator_latex_has_every_sum():
-    assert r"\sum_{i=1}^{m}" in T.estimator_latex() and r"\sum_{t=0}^{T_i - 1}" in T.estimator_latex()
-    assert r"G_t^{(i)}" in T.reward_to_go_latex() and r"b\left(s_t^{(i)}\right)" in T.reward_to_go_latex()
+    assert r"\sum_{i=1}^{m}" in derivation.estimator_latex() and r"\sum_{t=0}^{T_i - 1}" in derivation.estimator_latex()
+    assert (
+        r"G_t^{(i)}" in derivation.reward_to_go_latex()
+        and r"b\left(s_t^{(i)}\right)" in derivation.reward_to_go_latex()
+    )

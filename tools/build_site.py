@@ -40,30 +40,42 @@ class SiteError(Exception):
 
 def site_notebooks(root: pathlib.Path) -> list[pathlib.Path]:
     """The index and every series notebook, in order."""
-    return [path for path in sorted((root / repo_info.NOTEBOOK_DIR).glob("*.ipynb"))
-            if repo_info.NOTEBOOK_NAME.match(path.name)]
+    return [
+        path
+        for path in sorted((root / repo_info.NOTEBOOK_DIR).glob("*.ipynb"))
+        if repo_info.NOTEBOOK_NAME.match(path.name)
+    ]
 
 
 def image_output_count(notebook: dict) -> int:
     """How many PNG figures the notebook's stored outputs hold (widget outputs excluded)."""
-    return sum("image/png" in output.get("data", {})
-               for cell in notebook.get("cells", []) if cell.get("cell_type") == "code"
-               for output in cell.get("outputs", []))
+    return sum(
+        "image/png" in output.get("data", {})
+        for cell in notebook.get("cells", [])
+        if cell.get("cell_type") == "code"
+        for output in cell.get("outputs", [])
+    )
 
 
 def unexecuted_cells(notebook: dict) -> list[int]:
     """Indices of code cells with source but no execution count (never run)."""
-    return [i for i, cell in enumerate(notebook.get("cells", []))
-            if cell.get("cell_type") == "code" and "".join(cell.get("source", "")).strip()
-            and cell.get("execution_count") is None]
+    return [
+        i
+        for i, cell in enumerate(notebook.get("cells", []))
+        if cell.get("cell_type") == "code"
+        and "".join(cell.get("source", "")).strip()
+        and cell.get("execution_count") is None
+    ]
 
 
 def _widget_note(name: str) -> str:
-    return ("<div class='pgviz-widget-note' style='border:1px solid #999;padding:0.5em;'>"
-            "Interactive widget: the figure above shows its default state. Move the sliders in "
-            f"JupyterLab (<code>make lab</code>) or on Binder: "
-            f"<a href='{html.escape(repo_info.binder_url(name))}'>"
-            f"<img src='{repo_info.BINDER_BADGE}' alt='Binder'></a></div>")
+    return (
+        "<div class='pgviz-widget-note' style='border:1px solid #999;padding:0.5em;'>"
+        "Interactive widget: the figure above shows its default state. Move the sliders in "
+        f"JupyterLab (<code>make lab</code>) or on Binder: "
+        f"<a href='{html.escape(repo_info.binder_url(name))}'>"
+        f"<img src='{repo_info.BINDER_BADGE}' alt='Binder'></a></div>"
+    )
 
 
 def for_the_web(notebook, name: str):
@@ -73,7 +85,8 @@ def for_the_web(notebook, name: str):
     for cell in page.get("cells", []):
         if cell.get("cell_type") == "markdown":
             cell["source"] = RELATIVE_NOTEBOOK_LINK.sub(
-                lambda m: f"]({m.group(1)}.html{m.group(2) or ''})", cell["source"])
+                lambda m: f"]({m.group(1)}.html{m.group(2) or ''})", cell["source"]
+            )
         for output in cell.get("outputs", []):
             data = output.get("data", {})
             if WIDGET_MIME in data:
@@ -97,8 +110,7 @@ def build(root: pathlib.Path, output: pathlib.Path) -> list[pathlib.Path]:
         notebook = json.loads(path.read_text(encoding="utf-8"))
         missing = unexecuted_cells(notebook)
         if missing:
-            raise SiteError(f"{path.name}: code cells {missing} were never executed; "
-                            "run `make execute` first")
+            raise SiteError(f"{path.name}: code cells {missing} were never executed; run `make execute` first")
         node = for_the_web(nbformat.reads(path.read_text(encoding="utf-8"), as_version=4), path.name)
         body, _ = exporter.from_notebook_node(node, resources={"metadata": {"name": path.stem}})
         page = output / f"{path.stem}.html"
@@ -112,8 +124,9 @@ def build(root: pathlib.Path, output: pathlib.Path) -> list[pathlib.Path]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--output", type=pathlib.Path, default=ROOT / "site",
-                        help="folder for the pages (default: site/)")
+    parser.add_argument(
+        "--output", type=pathlib.Path, default=ROOT / "site", help="folder for the pages (default: site/)"
+    )
     parser.add_argument("--root", type=pathlib.Path, default=ROOT, help="repository root")
     args = parser.parse_args(argv)
     try:

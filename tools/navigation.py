@@ -52,6 +52,7 @@ class Entry:
 
 # --- reading and writing notebooks exactly as nbformat does -----------------------------------
 
+
 def _split_lines(text: str) -> list[str]:
     """nbformat's multi-line string form: a list of lines, each keeping its newline."""
     return text.splitlines(keepends=True)
@@ -64,8 +65,7 @@ def _source(cell: dict) -> str:
 
 def dumps_notebook(notebook: dict) -> str:
     """Serialise like ``nbformat.write`` (indent 1, sorted keys, UTF-8, trailing newline)."""
-    return json.dumps(notebook, sort_keys=True, indent=1, ensure_ascii=False,
-                      separators=(",", ": ")) + "\n"
+    return json.dumps(notebook, sort_keys=True, indent=1, ensure_ascii=False, separators=(",", ": ")) + "\n"
 
 
 def is_generated(cell: dict) -> bool:
@@ -73,14 +73,14 @@ def is_generated(cell: dict) -> bool:
 
 
 def _markdown_cell(cell_id: str, text: str, minor: int) -> dict:
-    cell = {"cell_type": "markdown", "metadata": {"pgviz": dict(GENERATED)},
-            "source": _split_lines(text)}
+    cell = {"cell_type": "markdown", "metadata": {"pgviz": dict(GENERATED)}, "source": _split_lines(text)}
     if minor >= 5:  # cell ids exist from nbformat 4.5 on
         cell["id"] = cell_id
     return cell
 
 
 # --- what the series is -------------------------------------------------------------------------
+
 
 def notebook_title(notebook: dict, name: str) -> str:
     """The text of the first ``# `` heading in a non-generated markdown cell."""
@@ -121,44 +121,43 @@ def contents_lines(entries: list[Entry], prefix: str) -> list[str]:
     """One Markdown list line per notebook: link, then its Binder badge."""
     if not entries:
         return ["_No notebooks yet._"]
-    return [f"{i}. {_link(e, prefix)} {repo_info.binder_badge(e.name)}"
-            for i, e in enumerate(entries, start=1)]
+    return [f"{i}. {_link(e, prefix)} {repo_info.binder_badge(e.name)}" for i, e in enumerate(entries, start=1)]
 
 
 # --- the generated texts ------------------------------------------------------------------------
+
 
 def readme_text(readme: str, entries: list[Entry]) -> str:
     start = CONTENTS_START.search(readme)
     end = readme.find(CONTENTS_END, start.end() if start else 0)
     if start is None or end < 0:
-        raise NavigationError("README.md: markers '<!-- contents: ... -->' and "
-                              f"'{CONTENTS_END}' not found")
+        raise NavigationError(f"README.md: markers '<!-- contents: ... -->' and '{CONTENTS_END}' not found")
     prefix = repo_info.NOTEBOOK_DIR + "/"
     index = f"{prefix}{repo_info.INDEX_NAME}"
     block = "\n".join(
-        [f"**Contents** ([index notebook]({index}) "
-         f"{repo_info.binder_badge(repo_info.INDEX_NAME)}):", ""]
-        + contents_lines(entries, prefix))
-    return readme[:start.end()] + "\n" + block + "\n" + readme[end:]
+        [f"**Contents** ([index notebook]({index}) {repo_info.binder_badge(repo_info.INDEX_NAME)}):", ""]
+        + contents_lines(entries, prefix)
+    )
+    return readme[: start.end()] + "\n" + block + "\n" + readme[end:]
 
 
 def index_notebook(entries: list[Entry], existing: dict | None) -> dict:
     """notebooks/00-index.ipynb: markdown only; keeps the existing notebook metadata."""
     metadata = (existing or {}).get("metadata") or {
-        "kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python",
-                       "name": "python3"},
+        "kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"},
         "language_info": {"name": "python"},
     }
-    intro = (f"# {INDEX_TITLE}\n\n"
-             "Policy gradients and the score-function (log-derivative) trick, one question per "
-             "notebook. Every claim is derived with SymPy and checked by a seeded computation "
-             "on screen. Read them in order; each notebook links to the previous and the next.\n\n"
-             f"{repo_info.binder_badge(repo_info.INDEX_NAME)} opens this series on Binder, "
-             "nothing to install.")
+    intro = (
+        f"# {INDEX_TITLE}\n\n"
+        "Policy gradients and the score-function (log-derivative) trick, one question per "
+        "notebook. Every claim is derived with SymPy and checked by a seeded computation "
+        "on screen. Read them in order; each notebook links to the previous and the next.\n\n"
+        f"{repo_info.binder_badge(repo_info.INDEX_NAME)} opens this series on Binder, "
+        "nothing to install."
+    )
     listing = "## Notebooks\n\n" + "\n".join(contents_lines(entries, ""))
     return {
-        "cells": [_markdown_cell("pgviz-index-intro", intro, 5),
-                  _markdown_cell("pgviz-index-contents", listing, 5)],
+        "cells": [_markdown_cell("pgviz-index-intro", intro, 5), _markdown_cell("pgviz-index-contents", listing, 5)],
         "metadata": metadata,
         "nbformat": 4,
         "nbformat_minor": 5,
@@ -173,11 +172,15 @@ def navigation_cells(entries: list[Entry], position: int, minor: int) -> tuple[d
     contents = f"[pgviz contents]({repo_info.INDEX_NAME})"
     back = f"← {_link(previous)}" if previous else "← (first notebook)"
     forward = f"{_link(following)} →" if following else "(last notebook) →"
-    top = (f"{contents} · notebook {entry.number} of {len(entries)} · "
-           f"{repo_info.binder_badge(entry.name)}\n\n{back} | {forward}")
+    top = (
+        f"{contents} · notebook {entry.number} of {len(entries)} · "
+        f"{repo_info.binder_badge(entry.name)}\n\n{back} | {forward}"
+    )
     bottom = f"---\n\n{back} | {contents} | {forward}"
-    return (_markdown_cell("pgviz-navigation-top", top, minor),
-            _markdown_cell("pgviz-navigation-bottom", bottom, minor))
+    return (
+        _markdown_cell("pgviz-navigation-top", top, minor),
+        _markdown_cell("pgviz-navigation-bottom", bottom, minor),
+    )
 
 
 def with_navigation(notebook: dict, entries: list[Entry], position: int) -> dict:
@@ -207,8 +210,7 @@ def plan(root: pathlib.Path) -> dict[pathlib.Path, str]:
 
 def stale_files(root: pathlib.Path) -> list[pathlib.Path]:
     """Generated files whose text differs from what the generator would write."""
-    return [path for path, text in plan(root).items()
-            if not path.exists() or path.read_text(encoding="utf-8") != text]
+    return [path for path, text in plan(root).items() if not path.exists() or path.read_text(encoding="utf-8") != text]
 
 
 def write(root: pathlib.Path) -> list[pathlib.Path]:
@@ -223,8 +225,9 @@ def write(root: pathlib.Path) -> list[pathlib.Path]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--check", action="store_true",
-                        help="write nothing; exit 1 listing the files that are out of date")
+    parser.add_argument(
+        "--check", action="store_true", help="write nothing; exit 1 listing the files that are out of date"
+    )
     parser.add_argument("--root", type=pathlib.Path, default=ROOT, help="repository root")
     args = parser.parse_args(argv)
     try:

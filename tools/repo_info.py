@@ -22,8 +22,7 @@ def binder_url(notebook_name: str) -> str:
     """The Binder link that opens ``notebooks/<notebook_name>`` in JupyterLab."""
     if not NOTEBOOK_NAME.match(notebook_name):
         raise ValueError(f"notebook_name must look like 'NN-slug.ipynb', got {notebook_name!r}")
-    return (f"https://mybinder.org/v2/gh/{GITHUB_REPO}/{BINDER_REF}"
-            f"?urlpath=lab/tree/{NOTEBOOK_DIR}/{notebook_name}")
+    return f"https://mybinder.org/v2/gh/{GITHUB_REPO}/{BINDER_REF}?urlpath=lab/tree/{NOTEBOOK_DIR}/{notebook_name}"
 
 
 def binder_badge(notebook_name: str) -> str:

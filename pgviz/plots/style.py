@@ -32,6 +32,15 @@ COLORS = {
     "samples": PALETTE["sky_blue"],
     "highlight": PALETTE["orange"],
     "other": PALETTE["purple"],
+    "warning": PALETTE["vermillion"],  # collapsed runs, error messages
+    "marker_edge": PALETTE["black"],  # the outline of a widget's moving marker
+    "right": PALETTE["blue"],  # a policy leaning to the action "right" ...
+    "left": PALETTE["vermillion"],  # ... or to "left"
+    # the REINFORCE variants of pgviz.rl.VARIANTS
+    "plain": PALETTE["blue"],
+    "baseline": PALETTE["green"],
+    "reward-to-go": PALETTE["purple"],
+    "reward-to-go + baseline": PALETTE["orange"],
 }
 CYCLE = [PALETTE[k] for k in ("blue", "vermillion", "green", "orange", "purple", "sky_blue", "black")]
 

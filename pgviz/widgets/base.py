@@ -43,8 +43,12 @@ def encode_png(rgba: np.ndarray, compress_level: int = PNG_COMPRESS_LEVEL) -> by
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
     header = struct.pack(">IIBBBBB", width, height, 8, 6, 0, 0, 0)  # 8 bits, RGBA, deflate, filter set 0
-    return (PNG_SIGNATURE + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows.data, compress_level))
-            + chunk(b"IEND", b""))
+    return (
+        PNG_SIGNATURE
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows.data, compress_level))
+        + chunk(b"IEND", b"")
+    )
 
 
 class FigureApp:
@@ -96,8 +100,9 @@ class FigureApp:
         if self.blit and self.freeze_layout:
             self._find_moving_artists()
         self.refresh()
-        self.widget = widgets.VBox([widgets.HBox(controls, layout=widgets.Layout(flex_flow="row wrap")),
-                                    self.message, self.image])
+        self.widget = widgets.VBox(
+            [widgets.HBox(controls, layout=widgets.Layout(flex_flow="row wrap")), self.message, self.image]
+        )
 
     def update(self) -> None:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -141,14 +146,28 @@ class FigureApp:
         same limits, so its own flag is not used). Not covered: ``tick_params`` changed inside
         ``update()`` - set ``blit = False`` for that.
         """
-        return tuple((tuple(ax.viewLim.bounds), ax.get_xscale(), ax.get_yscale(), ax.axison,
-                      ax.get_frame_on(), tuple((id(c), c.get_visible()) for c in ax.get_children()),
-                      tuple((axis.label.get_text(), axis.label.get_visible(),
-                             id(axis.major.locator), id(axis.major.formatter),
-                             id(axis.minor.locator), id(axis.minor.formatter))
-                            for axis in (ax.xaxis, ax.yaxis)))
-                     for ax in self.fig.axes) + (
-            tuple((id(c), c.get_visible()) for c in self.fig.get_children()), self.fig.bbox.bounds)
+        return tuple(
+            (
+                tuple(ax.viewLim.bounds),
+                ax.get_xscale(),
+                ax.get_yscale(),
+                ax.axison,
+                ax.get_frame_on(),
+                tuple((id(c), c.get_visible()) for c in ax.get_children()),
+                tuple(
+                    (
+                        axis.label.get_text(),
+                        axis.label.get_visible(),
+                        id(axis.major.locator),
+                        id(axis.major.formatter),
+                        id(axis.minor.locator),
+                        id(axis.minor.formatter),
+                    )
+                    for axis in (ax.xaxis, ax.yaxis)
+                ),
+            )
+            for ax in self.fig.axes
+        ) + (tuple((id(c), c.get_visible()) for c in self.fig.get_children()), self.fig.bbox.bounds)
 
     @staticmethod
     def _drawn(ax, artist) -> bool:
@@ -164,8 +183,7 @@ class FigureApp:
     @staticmethod
     def _can_move(ax, artist) -> bool:
         """Artists that may be drawn over the background: an axes' data artists and texts."""
-        return ax is not None and artist is not ax.patch and \
-            not isinstance(artist, (Axis, Spine, Legend))
+        return ax is not None and artist is not ax.patch and not isinstance(artist, (Axis, Spine, Legend))
 
     def _overlay(self) -> list:
         """(axes or None, artist) to draw over the background, in matplotlib's drawing order.
@@ -177,16 +195,18 @@ class FigureApp:
         moving = {id(artist) for _, artist in self._moving}
         overlay = []
         for ax in self.fig.axes:
-            children = sorted((c for c in ax.get_children()
-                               if c is not ax.patch and self._drawn(ax, c)),
-                              key=lambda c: c.get_zorder())
+            children = sorted(
+                (c for c in ax.get_children() if c is not ax.patch and self._drawn(ax, c)), key=lambda c: c.get_zorder()
+            )
             first = next((i for i, c in enumerate(children) if id(c) in moving), None)
             if first is not None:
                 overlay += [(ax, c) for c in children[first:]]
         if overlay:
-            overlay += [(None, c) for c in sorted(self.fig.get_children(), key=lambda c: c.get_zorder())
-                        if c not in self.fig.axes and c is not self.fig.patch and c.get_zorder() > 0
-                        and c.get_visible()]
+            overlay += [
+                (None, c)
+                for c in sorted(self.fig.get_children(), key=lambda c: c.get_zorder())
+                if c not in self.fig.axes and c is not self.fig.patch and c.get_zorder() > 0 and c.get_visible()
+            ]
         return overlay
 
     def _find_moving_artists(self) -> None:
@@ -202,9 +222,11 @@ class FigureApp:
         if engine is not None:
             self.fig.set_layout_engine(engine)
         self.update()
-        self._moving = [(ax, artist) for ax, artist in self._children()
-                        if artist.stale and self._drawn(ax, artist) and not isinstance(artist, Axis)
-                        and self._can_move(ax, artist)]
+        self._moving = [
+            (ax, artist)
+            for ax, artist in self._children()
+            if artist.stale and self._drawn(ax, artist) and not isinstance(artist, Axis) and self._can_move(ax, artist)
+        ]
         for _, artist in self._moving:
             artist.set_animated(True)
 
@@ -233,8 +255,11 @@ class FigureApp:
         try:
             extent = artist.get_window_extent(renderer)
             ax = artist.axes
-            if (not np.all(np.isfinite(extent.extents)) or extent.x1 < extent.x0) and \
-                    isinstance(artist, Collection) and ax is not None:
+            if (
+                (not np.all(np.isfinite(extent.extents)) or extent.x1 < extent.x0)
+                and isinstance(artist, Collection)
+                and ax is not None
+            ):
                 extent = artist.get_datalim(ax.transData).transformed(ax.transData)
                 width = max(np.max(artist.get_linewidth(), initial=0.0), 1.0) * renderer.points_to_pixels(1.0)
                 extent = extent.padded(width)
@@ -254,8 +279,7 @@ class FigureApp:
     def _overlap(a, b) -> bool:
         if a is None or b is None:
             return True
-        if a.x1 < a.x0 or b.x1 < b.x0 or not np.all(np.isfinite(a.extents)) \
-                or not np.all(np.isfinite(b.extents)):
+        if a.x1 < a.x0 or b.x1 < b.x0 or not np.all(np.isfinite(a.extents)) or not np.all(np.isfinite(b.extents)):
             return False  # Bbox.null(): nothing drawn
         return a.overlaps(b)
 
@@ -309,8 +333,7 @@ class FigureApp:
             self._moving, self._overlay_artists, self._background = [], [], None
             canvas.draw()  # runs the layout engine, if any
             engine = self.fig.get_layout_engine()
-            if self.freeze_layout and engine is not None and \
-                    not isinstance(engine, PlaceHolderLayoutEngine):
+            if self.freeze_layout and engine is not None and not isinstance(engine, PlaceHolderLayoutEngine):
                 self.fig.set_layout_engine("none")  # keep the positions just computed
             return
         engine = self.fig.get_layout_engine()
@@ -345,8 +368,11 @@ class FigureApp:
         if getattr(self, "_background", None) is None or self._signature() != self._drawn_signature:
             return False
         moving = {id(artist) for _, artist in self._moving}
-        changed = [(ax, artist) for ax, artist in self._children()  # axes: see _signature
-                   if artist.stale and self._drawn(ax, artist) and not isinstance(artist, Axis)]
+        changed = [
+            (ax, artist)
+            for ax, artist in self._children()  # axes: see _signature
+            if artist.stale and self._drawn(ax, artist) and not isinstance(artist, Axis)
+        ]
         new = [(ax, artist) for ax, artist in changed if id(artist) not in moving and self._can_move(ax, artist)]
         if new:  # take them out of the background: draw it again without them
             for _, artist in new:
@@ -357,8 +383,11 @@ class FigureApp:
             return False
         # Only a static artist above a changing one, and not yet drawn fresh, can newly be covered.
         uncovered = any(id(a) not in moving and id(a) not in self._covering_ids for _, a in self._overlay_order)
-        needed = self._covering(self._overlay_order, canvas.get_renderer(), frozenset(self._covering_ids)) \
-            if uncovered else set()
+        needed = (
+            self._covering(self._overlay_order, canvas.get_renderer(), frozenset(self._covering_ids))
+            if uncovered
+            else set()
+        )
         if not needed <= self._covering_ids:
             # A changing artist now overlaps another static one: draw the background again
             # without it, keeping the ones drawn fresh so far (a superset is still exact).

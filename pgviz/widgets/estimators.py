@@ -9,113 +9,25 @@ import ipywidgets as widgets
 import numpy as np
 import sympy as sp
 
+from pgviz.convergence import convergence_data, draw_noise, running_at
 from pgviz.costs import COSTS, cost, cost_latex, parse_cost
-from pgviz.distributions import Distribution, check_rng
-from pgviz.estimators import exact_gradient, pathwise_on_noise, score_function, score_function_on_noise
-from pgviz.plots.estimators import ESTIMATOR_COLORS, ESTIMATOR_LABELS, plot_convergence
+from pgviz.distributions import Distribution
+from pgviz.estimators import ESTIMATORS
+from pgviz.plots.estimators import plot_convergence
 from pgviz.plots.style import COLORS
+from pgviz.validation import check_rng
 from pgviz.widgets.base import FigureApp
 
-__all__ = ["ConvergenceApp", "convergence_data", "running_at", "APP_ESTIMATORS", "APP_CONTROLS"]
+__all__ = ["ConvergenceApp", "APP_CONTROLS"]
 
-APP_ESTIMATORS = ("score_function", "score_function_baseline", "pathwise")
 APP_CONTROLS = ("num_samples", "theta", "param", "cost")
 # Slider ranges for the parameters of the catalog's distributions (others: value -/+ 3).
 PARAM_RANGES = {"mu": (-3.0, 3.0), "sigma": (0.2, 3.0), "rate": (0.2, 5.0), "logit": (-4.0, 4.0)}
-GRID_POINTS = 240
 # y limits: the bands (from N = 10 on) and the exact value, padded by YLIM_PAD of their range on
 # each side. They stay while the values fit and fill at least YLIM_MIN_FILL of them, so small
 # theta moves redraw only the curves (the reader sees them move against a fixed scale); new
 # limits get YLIM_PAD_NEW, so that the next small move fits too.
 YLIM_PAD, YLIM_PAD_NEW, YLIM_MIN_FILL = 0.04, 0.15, 0.5
-
-
-def _draws(dist: Distribution, seed: int, max_samples: int):
-    """The noise eps [M] of ``default_rng(seed)`` for a reparameterized dist (the same at every
-    theta), or None for a finite support (sampled again per theta by inverse CDF)."""
-    if dist.reparameterization is None:
-        return None
-    return dist.sample_noise(max_samples, np.random.default_rng(seed))
-
-
-def _terms(name: str, f, dist: Distribution, param: int, noise, max_samples: int, seed: int) -> np.ndarray:
-    """Per-sample terms [M] of one named estimator for gradient component ``param``, on the
-    samples of ``default_rng(seed)`` (``noise``: their eps, from :func:`_draws`)."""
-    baseline = "optimal" if name == "score_function_baseline" else None
-    if name == "pathwise":
-        return pathwise_on_noise(f, dist, noise, param=param)
-    if noise is None:
-        return score_function(f, dist, max_samples, np.random.default_rng(seed), baseline=baseline)[:, param]
-    return score_function_on_noise(f, dist, noise, baseline=baseline, param=param)
-
-
-def convergence_data(f, dist: Distribution, seed: int, param: int = 0, max_samples: int = 10**6,
-                     estimators=("score_function",), noise=None) -> dict:
-    """Everything a convergence figure shows, for gradient component ``param``.
-
-    For each estimator: the per-sample terms ([M]), their sums and sums of squares over the first
-    n terms at every n of a log-spaced grid ([G]; the sums at any other N are one short sum away,
-    see :func:`running_at`), and the running estimate and standard error on that grid ([G]). All
-    estimators use the samples of ``numpy.random.default_rng(seed)`` (common random numbers);
-    ``noise``: their eps (``dist.sample_noise(max_samples, default_rng(seed))``), when the caller
-    keeps it across theta. Returns a dict with ``n_grid`` [G], ``terms`` {name: [M]},
-    ``sums``/``squares`` {name: [G]}, ``running``/``running_se`` {name: [G]}, ``exact``.
-    """
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
-        raise ValueError(f"seed must be an int >= 0, got {seed!r}")
-    if isinstance(max_samples, bool) or not isinstance(max_samples, numbers.Integral) or max_samples < 10:
-        raise ValueError(f"max_samples must be an int >= 10, got {max_samples!r}")
-    if isinstance(param, bool) or not isinstance(param, numbers.Integral) or not 0 <= param < dist.num_params:
-        raise ValueError(f"param must be an index in [0, {dist.num_params}), got {param!r}")
-    unknown = [e for e in estimators if e not in APP_ESTIMATORS]
-    if unknown or not estimators:
-        raise ValueError(f"estimators must be a non-empty subset of {APP_ESTIMATORS}, got {estimators!r}")
-    if noise is None:
-        noise = _draws(dist, seed, max_samples)
-    elif dist.reparameterization is None or np.shape(noise) != (max_samples,):
-        raise ValueError(f"noise must be dist.sample_noise(max_samples, default_rng(seed)) ([{max_samples}]) "
-                         "for a reparameterized dist")
-    n_grid = np.unique(np.geomspace(1, max_samples, GRID_POINTS).astype(int))  # [G], ends at M
-    starts = np.concatenate(([0], n_grid[:-1]))  # [G]: term block k is [starts[k], n_grid[k])
-    data = {"n_grid": n_grid, "terms": {}, "sums": {}, "squares": {}, "running": {}, "running_se": {}}
-    for name in estimators:
-        terms = _terms(name, f, dist, param, noise, max_samples, seed)  # [M]
-        # Sums over the first n_grid[k] terms: block sums, then a running sum of G numbers.
-        sums = np.cumsum(np.add.reduceat(terms, starts))  # [G]
-        squares = np.cumsum(np.add.reduceat(np.square(terms), starts))  # [G]
-        if not (np.isfinite(sums[-1]) and np.isfinite(squares[-1])):  # a NaN or inf term reaches both
-            raise ValueError("f is not finite at some samples (e.g. log or sqrt of a negative number)")
-        data["terms"][name], data["sums"][name], data["squares"][name] = terms, sums, squares
-        data["running"][name], data["running_se"][name] = _mean_and_se(sums, squares, n_grid)
-    # Gauss-Legendre in eps (accurate to ~1e-13, see pgviz.estimators) rather than SymPy's exact
-    # moments for a polynomial f: the same value to the digits shown, in under a millisecond.
-    method = "quadrature" if noise is not None else "auto"
-    data["exact"] = float(exact_gradient(f, dist, method=method)[param])
-    return data
-
-
-def running_at(data: dict, name: str, n: int) -> tuple[float, float]:
-    """The running estimate and its standard error after the first n terms of estimator ``name``
-    (1 <= n <= M): the grid's sums up to the largest grid point <= n, plus the terms after it."""
-    if name not in data["terms"]:
-        raise ValueError(f"name must be one of the estimators in data, {tuple(data['terms'])}, got {name!r}")
-    n_grid, terms = data["n_grid"], data["terms"][name]
-    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or not 1 <= n <= terms.size:
-        raise ValueError(f"n must be an int in [1, {terms.size}], got {n!r}")
-    k = int(np.searchsorted(n_grid, n, side="right")) - 1  # n_grid[0] = 1 <= n
-    rest = terms[n_grid[k]:n]
-    total = data["sums"][name][k] + rest.sum()
-    squares = data["squares"][name][k] + np.square(rest).sum()
-    mean, se = _mean_and_se(np.array([total]), np.array([squares]), np.array([n]))
-    return float(mean[0]), float(se[0])
-
-
-def _mean_and_se(sums: np.ndarray, squares: np.ndarray, n: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The estimate and its standard error after n terms, from their sum and sum of squares."""
-    mean = sums / n
-    with np.errstate(invalid="ignore", divide="ignore"):
-        variance = np.maximum(squares / n - mean**2, 0.0) * n / np.maximum(n - 1, 1)
-    return mean, np.sqrt(variance / n)
 
 
 class ConvergenceApp(FigureApp):
@@ -134,9 +46,17 @@ class ConvergenceApp(FigureApp):
     so a small theta step redraws only the curves.
     """
 
-    def __init__(self, f, dist: Distribution, rng: np.random.Generator, num_samples: int = 100,
-                 max_samples: int = 10**6, param: int = 0, estimators=("score_function",),
-                 controls=("num_samples",)):
+    def __init__(
+        self,
+        f,
+        dist: Distribution,
+        rng: np.random.Generator,
+        num_samples: int = 100,
+        max_samples: int = 10**6,
+        param: int = 0,
+        estimators=("score_function",),
+        controls=("num_samples",),
+    ):
         if not isinstance(dist, Distribution):
             raise TypeError(f"dist must be a pgviz Distribution, got {type(dist).__name__}")
         rng = check_rng(rng)
@@ -152,8 +72,11 @@ class ConvergenceApp(FigureApp):
             raise TypeError(f"dist {type(dist).__name__} has no reparameterization: drop 'pathwise' from estimators")
         if isinstance(max_samples, bool) or not isinstance(max_samples, numbers.Integral) or max_samples < 10:
             raise ValueError(f"max_samples must be an int >= 10, got {max_samples!r}")
-        if isinstance(num_samples, bool) or not isinstance(num_samples, numbers.Integral) \
-                or not 1 <= num_samples <= max_samples:
+        if (
+            isinstance(num_samples, bool)
+            or not isinstance(num_samples, numbers.Integral)
+            or not 1 <= num_samples <= max_samples
+        ):
             raise ValueError(f"num_samples must be an int in [1, {max_samples}], got {num_samples!r}")
         if isinstance(f, str):
             f_text, f = f, parse_cost(f)
@@ -166,47 +89,80 @@ class ConvergenceApp(FigureApp):
         self._precomputed = None  # (key, data) of the next theta step, see precompute_theta
         self.seed = int(rng.integers(2**62))
         self.param = param
-        self.noise = _draws(dist, self.seed, self.max_samples)  # [M] or None: the draws every theta shares
+        self.noise = draw_noise(dist, self.seed, self.max_samples)  # [M] or None: the draws every theta shares
         self.data = convergence_data(f, dist, self.seed, param, self.max_samples, estimators, self.noise)
         self._key = self._state_key()
 
         param_labels = [sp.latex(s) for s in dist.param_symbols]
-        self.fig, self.ax = plot_convergence(self.data["n_grid"], self.data["running"], self.data["running_se"],
-                                             self.data["exact"], param_label=param_labels[param],
-                                             cost_label=cost_latex(f))
+        self.fig, self.ax = plot_convergence(
+            self.data["n_grid"],
+            self.data["running"],
+            self.data["running_se"],
+            self.data["exact"],
+            param_label=param_labels[param],
+            cost_label=cost_latex(f),
+        )
         self.lines = {name: line for name, line in zip(estimators, self.ax.lines)}
         self.bands = {name: band for name, band in zip(estimators, self.ax.collections)}
         self.exact_line, self.exact_text = self.ax.lines[len(estimators)], self.ax.texts[0]
-        self.markers = {name: self.ax.errorbar([num_samples], [0.0], yerr=[0.0], fmt="o", ms=7, capsize=4,
-                                               color=ESTIMATOR_COLORS[name], mec=COLORS["exact"], zorder=3)
-                        for name in estimators}
+        self.markers = {
+            name: self.ax.errorbar(
+                [num_samples],
+                [0.0],
+                yerr=[0.0],
+                fmt="o",
+                ms=7,
+                capsize=4,
+                color=COLORS[name],
+                mec=COLORS["marker_edge"],
+                zorder=3,
+            )
+            for name in estimators
+        }
         self.vline = self.ax.axvline(num_samples, color=COLORS["highlight"], lw=1, zorder=3)
         self._set_ylim(keep=False)
 
         controls_list = []
-        self.slider = widgets.FloatLogSlider(value=num_samples, base=10, min=0, max=np.log10(self.max_samples),
-                                             step=0.02, description="N", readout_format=",.0f",
-                                             continuous_update=True, layout=widgets.Layout(width="420px"))
+        self.slider = widgets.FloatLogSlider(
+            value=num_samples,
+            base=10,
+            min=0,
+            max=np.log10(self.max_samples),
+            step=0.02,
+            description="N",
+            readout_format=",.0f",
+            continuous_update=True,
+            layout=widgets.Layout(width="420px"),
+        )
         if "num_samples" in controls:
             controls_list.append(self.slider)
         self.theta_sliders = []
         for name, value in zip(dist.param_names, dist.param_vector):
             low, high = PARAM_RANGES.get(name, (value - 3.0, value + 3.0))
             low, high = min(low, value), max(high, value)
-            self.theta_sliders.append(widgets.FloatSlider(value=value, min=low, max=high, step=0.05,
-                                                          description=name, continuous_update=True))
+            self.theta_sliders.append(
+                widgets.FloatSlider(value=value, min=low, max=high, step=0.05, description=name, continuous_update=True)
+            )
         if "theta" in controls:
             controls_list += self.theta_sliders
-        self.param_menu = widgets.Dropdown(options=[(f"∂/∂{n}", p) for p, n in enumerate(dist.param_names)],
-                                           value=param, description="gradient", layout=widgets.Layout(width="180px"))
+        self.param_menu = widgets.Dropdown(
+            options=[(f"∂/∂{n}", p) for p, n in enumerate(dist.param_names)],
+            value=param,
+            description="gradient",
+            layout=widgets.Layout(width="180px"),
+        )
         if "param" in controls:
             controls_list.append(self.param_menu)
-        presets = [(label if name == "linear" else f"{label}, k = {default:g}", str(cost(name, default)))
-                   for name, (_, default, label) in COSTS.items()]
-        self.cost_menu = widgets.Dropdown(options=[("(typed)", "")] + presets, value="", description="f menu",
-                                          layout=widgets.Layout(width="240px"))
-        self.cost_text = widgets.Text(value=f_text, description="f(x) =", continuous_update=False,
-                                      layout=widgets.Layout(width="260px"))
+        presets = [
+            (label if name == "linear" else f"{label}, k = {default:g}", str(cost(name, default)))
+            for name, (_, default, label) in COSTS.items()
+        ]
+        self.cost_menu = widgets.Dropdown(
+            options=[("(typed)", "")] + presets, value="", description="f menu", layout=widgets.Layout(width="240px")
+        )
+        self.cost_text = widgets.Text(
+            value=f_text, description="f(x) =", continuous_update=False, layout=widgets.Layout(width="260px")
+        )
         if "cost" in controls:
             self.cost_menu.observe(self._preset, names="value")
             controls_list += [self.cost_menu, self.cost_text]
@@ -281,7 +237,9 @@ class ConvergenceApp(FigureApp):
         try:
             theta = [round(float(v), 10) for v in theta]
         except (TypeError, ValueError) as error:
-            raise TypeError(f"theta must be a sequence of {self.dist.num_params} real numbers, got {theta!r}") from error
+            raise TypeError(
+                f"theta must be a sequence of {self.dist.num_params} real numbers, got {theta!r}"
+            ) from error
         dist = self.dist.with_params(theta)  # raises for a wrong length or a value outside the domain
         key = (str(self.f), tuple(dist.param_vector), self.param)
         if key == self._key or (self._precomputed is not None and self._precomputed[0] == key):
@@ -326,7 +284,9 @@ class ConvergenceApp(FigureApp):
         if relabel:
             label = sp.latex(self.dist.param_symbols[self.param])
             self.ax.set_ylabel(rf"estimate of $\partial\,\mathbb{{E}}[f]/\partial {label}$")
-            self.ax.set_title(rf"Monte Carlo estimate of $\partial\,\mathbb{{E}}[{cost_latex(self.f)}]/\partial {label}$ converges")
+            self.ax.set_title(
+                rf"Monte Carlo estimate of $\partial\,\mathbb{{E}}[{cost_latex(self.f)}]/\partial {label}$ converges"
+            )
             self.fig.set_layout_engine("constrained")  # new text sizes: lay out again on this draw
         self._set_ylim(keep=not relabel)
 
@@ -339,8 +299,12 @@ class ConvergenceApp(FigureApp):
         low, high = min(lows + [data["exact"]]), max(highs + [data["exact"]])
         span = high - low + 1e-9
         current_low, current_high = self.ax.get_ylim()
-        if keep and current_low <= low - YLIM_PAD * span and high + YLIM_PAD * span <= current_high \
-                and (1 + 2 * YLIM_PAD) * span >= YLIM_MIN_FILL * (current_high - current_low):
+        if (
+            keep
+            and current_low <= low - YLIM_PAD * span
+            and high + YLIM_PAD * span <= current_high
+            and (1 + 2 * YLIM_PAD) * span >= YLIM_MIN_FILL * (current_high - current_low)
+        ):
             return
         self.ax.set_ylim(low - YLIM_PAD_NEW * span, high + YLIM_PAD_NEW * span)
         # Tick labels wider than those the layout was made for: lay the figure out again.
@@ -368,10 +332,11 @@ class ConvergenceApp(FigureApp):
             caps[0].set_data([n], [low])
             caps[1].set_data([n], [high])
             bars.set_segments([[[n, low], [n, high]]])
-            rows.append(f"{ESTIMATOR_LABELS[name]}: {estimate:+.4f} ± {2 * se:.4f}")
+            spread = f"± {2 * se:.4f}" if np.isfinite(se) else "(no SE from one sample)"
+            rows.append(f"{ESTIMATORS[name].label}: {estimate:+.4f} {spread}")
         self.vline.set_xdata([n, n])
         name = self.dist.param_names[self.param]
         text = f"N = {n:,}: ∂/∂{name} estimate " + "; ".join(rows) + f" (exact {self.data['exact']:+.4f})"
         if self.error:
-            text += f"<br><span style='color:{COLORS['pathwise']}'>{self.error}</span>"
+            text += f"<br><span style='color:{COLORS['warning']}'>{self.error}</span>"
         self.readout.value = text

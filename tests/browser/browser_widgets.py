@@ -40,8 +40,15 @@ SERVE_ROOT = pathlib.Path(os.environ.get("PGVIZ_BROWSER_ROOT", ROOT)).resolve()
 NOTEBOOK_DIR = SERVE_ROOT / "notebooks"
 CHROMIUM = os.environ.get("PGVIZ_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = ROOT / "test-artifacts"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 PRESSES_PER_SLIDER = 5  # the first change of a slider also takes its artists out of the cached background
 RUN_ALL_TIMEOUT_S = 900
 FIGURE_TIMEOUT_S = 20
@@ -73,28 +80,38 @@ def _digest(folder: pathlib.Path) -> dict[str, str]:
 def latency_table(results: dict[str, dict]) -> list[str]:
     """Rows: notebook, sliders, presses, then median/max ms of the browser latency, the Python
     refresh (wall clock) and the Python refresh's CPU time."""
+
     def stats(values):
-        return (f"{statistics.median(values):11.1f} {max(values):7.1f}" if values
-                else f"{'-':>11} {'-':>7}")
+        return f"{statistics.median(values):11.1f} {max(values):7.1f}" if values else f"{'-':>11} {'-':>7}"
+
     columns = ("browser", "python", "cpu")
-    lines = [f"{'notebook':<42} {'sliders':>7} {'presses':>7} "
-             + " ".join(f"{c + ' median':>11} {'max':>7}" for c in columns)]
+    lines = [
+        f"{'notebook':<42} {'sliders':>7} {'presses':>7} "
+        + " ".join(f"{c + ' median':>11} {'max':>7}" for c in columns)
+    ]
     totals = {"browser_ms": [], "python_ms": [], "python_cpu_ms": []}
     for name, row in results.items():
         for key in totals:
             totals[key] += row.get(key, [])
-        lines.append(f"{name:<42} {row['sliders']:>7} {len(row['browser_ms']):>7} "
-                     + " ".join(stats(row.get(key, [])) for key in totals))
-    lines.append(f"{'all notebooks':<42} {'':>7} {len(totals['browser_ms']):>7} "
-                 + " ".join(stats(values) for values in totals.values()))
-    lines += ["browser: key press -> new figure decoded in Chromium (ms); python: "
-              "FigureApp.update_seconds, the refresh's wall clock (update + draw + PNG);",
-              "cpu: FigureApp.update_cpu_seconds, its CPU time (wall clock minus waiting for a "
-              "busy machine); initial draws excluded"]
+        lines.append(
+            f"{name:<42} {row['sliders']:>7} {len(row['browser_ms']):>7} "
+            + " ".join(stats(row.get(key, [])) for key in totals)
+        )
+    lines.append(
+        f"{'all notebooks':<42} {'':>7} {len(totals['browser_ms']):>7} "
+        + " ".join(stats(values) for values in totals.values())
+    )
+    lines += [
+        "browser: key press -> new figure decoded in Chromium (ms); python: "
+        "FigureApp.update_seconds, the refresh's wall clock (update + draw + PNG);",
+        "cpu: FigureApp.update_cpu_seconds, its CPU time (wall clock minus waiting for a "
+        "busy machine); initial draws excluded",
+    ]
     return lines
 
 
 # --- the JupyterLab server, started through the README's command ------------------------------
+
 
 def _free_port() -> int:
     with socket.socket() as sock:
@@ -115,26 +132,31 @@ class Lab:
         for plugin, values in {
             "@jupyterlab/docmanager-extension/plugin": {"autosave": False},
             "@jupyterlab/notebook-extension/tracker": {"windowingMode": "none"},
-            "@jupyterlab/apputils-extension/notification": {"fetchNews": "false",
-                                                             "checkForUpdates": False},
+            "@jupyterlab/apputils-extension/notification": {"fetchNews": "false", "checkForUpdates": False},
         }.items():
             path = settings / f"{plugin}.jupyterlab-settings"
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(json.dumps(values))
-        env = {**os.environ, "JUPYTER_RUNTIME_DIR": str(self.runtime_dir),
-               "JUPYTERLAB_SETTINGS_DIR": str(settings),
-               "JUPYTERLAB_WORKSPACES_DIR": str(tmp / "workspaces"),
-               "JUPYTER_CONFIG_DIR": str(tmp / "config")}
-        lab_args = (f"--no-browser --allow-root --ip=127.0.0.1 --port={self.port} "
-                    f"--IdentityProvider.token={self.token} --LabApp.news_url=None")
+        env = {
+            **os.environ,
+            "JUPYTER_RUNTIME_DIR": str(self.runtime_dir),
+            "JUPYTERLAB_SETTINGS_DIR": str(settings),
+            "JUPYTERLAB_WORKSPACES_DIR": str(tmp / "workspaces"),
+            "JUPYTER_CONFIG_DIR": str(tmp / "config"),
+        }
+        lab_args = (
+            f"--no-browser --allow-root --ip=127.0.0.1 --port={self.port} "
+            f"--IdentityProvider.token={self.token} --LabApp.news_url=None"
+        )
         if SERVE_ROOT == ROOT:  # the README's command, exactly
             command = ["make", "--no-print-directory", "lab", f"LAB_ARGS={lab_args}"]
         else:
             command = [str(ROOT / ".venv" / "bin" / "jupyter"), "lab", *shlex.split(lab_args)]
         self.log_path = tmp / "jupyterlab.log"
         self.log = open(self.log_path, "w")
-        self.process = subprocess.Popen(command, cwd=SERVE_ROOT, env=env, stdout=self.log,
-                                        stderr=subprocess.STDOUT, start_new_session=True)
+        self.process = subprocess.Popen(
+            command, cwd=SERVE_ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True
+        )
         self._wait_ready()
 
     def _wait_ready(self, timeout: float = 180) -> None:
@@ -147,12 +169,12 @@ class Lab:
                 return
             except (urllib.error.URLError, ConnectionError):
                 time.sleep(0.5)
-        raise RuntimeError(f"JupyterLab did not answer in {timeout} s:\n"
-                           f"{self.log_path.read_text()[-3000:]}")
+        raise RuntimeError(f"JupyterLab did not answer in {timeout} s:\n{self.log_path.read_text()[-3000:]}")
 
     def request(self, path: str, method: str = "GET") -> tuple[int, bytes]:
-        request = urllib.request.Request(self.base + path, method=method,
-                                         headers={"Authorization": f"token {self.token}"})
+        request = urllib.request.Request(
+            self.base + path, method=method, headers={"Authorization": f"token {self.token}"}
+        )
         with urllib.request.urlopen(request, timeout=30) as response:
             return response.status, response.read()
 
@@ -181,9 +203,13 @@ class Lab:
             client.wait_for_ready(timeout=timeout)
             chunks = []
             reply = client.execute_interactive(
-                code, timeout=timeout, store_history=False,
-                output_hook=lambda msg: chunks.append(msg["content"].get("text", ""))
-                if msg["msg_type"] == "stream" else None)
+                code,
+                timeout=timeout,
+                store_history=False,
+                output_hook=lambda msg: (
+                    chunks.append(msg["content"].get("text", "")) if msg["msg_type"] == "stream" else None
+                ),
+            )
             if reply["content"]["status"] != "ok":
                 raise RuntimeError(f"kernel error: {reply['content'].get('evalue')}")
             return "".join(chunks)
@@ -215,8 +241,7 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                              args=CHROMIUM_ARGS)
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
 
@@ -315,8 +340,7 @@ def _wait_until_executed(page, name: str) -> None:
             return
         time.sleep(0.5)
     _screenshot(page, name, "not-executed")
-    raise AssertionError(f"{name}: not every cell executed after {RUN_ALL_TIMEOUT_S} s: "
-                         f"{page.evaluate(PROMPTS_JS)}")
+    raise AssertionError(f"{name}: not every cell executed after {RUN_ALL_TIMEOUT_S} s: {page.evaluate(PROMPTS_JS)}")
 
 
 def _wait_for_widgets(page, name: str, timeout: float = 60) -> None:
@@ -324,8 +348,7 @@ def _wait_for_widgets(page, name: str, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while panel.get_by_text("Loading widget").count() and time.monotonic() < deadline:
         time.sleep(0.25)
-    problems = {text: panel.get_by_text(text).count()
-                for text in ("Error displaying widget", "Loading widget")}
+    problems = {text: panel.get_by_text(text).count() for text in ("Error displaying widget", "Loading widget")}
     if any(problems.values()):
         _screenshot(page, name, "widget-error")
         raise AssertionError(f"{name}: {problems}")
@@ -334,15 +357,13 @@ def _wait_for_widgets(page, name: str, timeout: float = 60) -> None:
 def _move_slider(page, handle) -> float:
     """Press an arrow key on a slider handle; return ms from key press to the new figure shown."""
     value, maximum = (handle.get_attribute(a) for a in ("aria-valuenow", "aria-valuemax"))
-    key = "ArrowLeft" if value is not None and maximum is not None and \
-        float(value) >= float(maximum) else "ArrowRight"
+    key = "ArrowLeft" if value is not None and maximum is not None and float(value) >= float(maximum) else "ArrowRight"
     images = handle.evaluate(WATCH_JS)
     if images == 0:
         raise AssertionError("no figure (img) in the slider's output")
     handle.focus()
     handle.press(key)
-    page.wait_for_function("() => window.__pgviz.shownAt !== null",
-                           timeout=FIGURE_TIMEOUT_S * 1000, polling=10)
+    page.wait_for_function("() => window.__pgviz.shownAt !== null", timeout=FIGURE_TIMEOUT_S * 1000, polling=10)
     latency = page.evaluate("() => window.__pgviz.shownAt - window.__pgviz.keyAt")
     time.sleep(0.3)  # let any follow-up redraw land before the next press
     return latency
@@ -369,6 +390,7 @@ def _new_python_times(before: dict, after: dict) -> tuple[list[float], list[floa
 
 # --- the tests -----------------------------------------------------------------------------------
 
+
 def test_readme_lab_command_serves_the_first_notebook(lab):
     status, body = lab.request(f"/lab/tree/{_first_notebook()}")
     assert status == 200 and b"JupyterLab" in body
@@ -381,8 +403,7 @@ def test_notebook_runs_and_every_slider_moves_its_figure(lab, browser, name):
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
     page.set_default_timeout(30_000)
-    row = RESULTS.setdefault(name, {"sliders": 0, "browser_ms": [], "python_ms": [],
-                                    "python_cpu_ms": []})
+    row = RESULTS.setdefault(name, {"sliders": 0, "browser_ms": [], "python_ms": [], "python_cpu_ms": []})
     try:
         page.goto(f"{lab.base}/lab/tree/notebooks/{name}?token={lab.token}&reset")
         page.locator(f"{PANEL} .jp-Notebook").wait_for(state="visible", timeout=120_000)
@@ -400,9 +421,11 @@ def test_notebook_runs_and_every_slider_moves_its_figure(lab, browser, name):
             handle = handles.nth(index)
             if handle.evaluate("h => !!h.closest('[disabled]')"):
                 continue
-            label = handle.evaluate("h => { const s = h.closest('.widget-slider');"
-                                    " const l = s && s.querySelector('.widget-label');"
-                                    " return l ? l.textContent.trim() : ''; }")
+            label = handle.evaluate(
+                "h => { const s = h.closest('.widget-slider');"
+                " const l = s && s.querySelector('.widget-label');"
+                " return l ? l.textContent.trim() : ''; }"
+            )
             handle.scroll_into_view_if_needed()
             browser_ms = []
             for press in range(PRESSES_PER_SLIDER):
@@ -410,20 +433,27 @@ def test_notebook_runs_and_every_slider_moves_its_figure(lab, browser, name):
                     browser_ms.append(_move_slider(page, handle))
                 except Exception as error:
                     output = handle.locator("xpath=ancestor::div[contains(@class,'jp-OutputArea-output')][1]")
-                    shot = _screenshot(page, name, f"slider{index}-press{press}",
-                                       output if output.count() else None)
-                    raise AssertionError(f"{name}: slider {index} ({label}) press {press}: figure "
-                                         f"did not change within {FIGURE_TIMEOUT_S} s ({error}); "
-                                         f"screenshot {shot.relative_to(ROOT)}") from None
+                    shot = _screenshot(page, name, f"slider{index}-press{press}", output if output.count() else None)
+                    raise AssertionError(
+                        f"{name}: slider {index} ({label}) press {press}: figure "
+                        f"did not change within {FIGURE_TIMEOUT_S} s ({error}); "
+                        f"screenshot {shot.relative_to(ROOT)}"
+                    ) from None
             latest = json.loads(lab.kernel_exec(kernel_id, PYTHON_TIMES))
             wall, cpu = _new_python_times(snapshot, latest)
             snapshot = latest
             row["browser_ms"] += browser_ms
             row["python_ms"] += wall
             row["python_cpu_ms"] += cpu
-            SLIDERS.append({"name": f"  {pathlib.Path(name).stem[:3]}slider {index} {label}"[:42],
-                            "sliders": 1, "browser_ms": browser_ms, "python_ms": wall,
-                            "python_cpu_ms": cpu})
+            SLIDERS.append(
+                {
+                    "name": f"  {pathlib.Path(name).stem[:3]}slider {index} {label}"[:42],
+                    "sliders": 1,
+                    "browser_ms": browser_ms,
+                    "python_ms": wall,
+                    "python_cpu_ms": cpu,
+                }
+            )
         _wait_for_widgets(page, name, timeout=5)
     except Exception:
         _screenshot(page, name, "failure")

@@ -1,4 +1,4 @@
-"""The policy gradient theorem on trajectories, derived with SymPy (notebooks 04–06).
+"""The policy gradient theorem on trajectories, and the corridor's J(p), derived with SymPy (notebooks 04–06).
 
 log P(τ) = log μ(s_0) + Σ_{t=0}^{T−1} [log π_θ(a_t|s_t) + log P(s_{t+1}|s_t, a_t)]
 
@@ -7,18 +7,18 @@ distribution and the dynamics do not contain θ, so their derivatives are 0 and
 
 ∇_θ log P(τ) = Σ_{t=0}^{T−1} ∇_θ log π_θ(a_t|s_t).
 
-The same is done for one concrete trajectory of :func:`pgviz.mdp.tiny_mdp` with its numbers, and
+The same is done for one concrete trajectory of :func:`pgviz.rl.examples.tiny_mdp` with its numbers, and
 the short corridor's J(p) is solved from its Bellman equations (Sutton & Barto, Example 13.1).
 """
 
 from __future__ import annotations
 
-import numbers
-
-import numpy as np
 import sympy as sp
 
-from pgviz.mdp import MDP, EnumeratedTrajectories, short_corridor
+from pgviz.rl.enumeration import EnumeratedTrajectories, check_trajectories
+from pgviz.rl.examples import short_corridor
+from pgviz.rl.mdp import MDP, check_features, check_mdp
+from pgviz.validation import check_count, check_index
 
 __all__ = [
     "StartDistribution",
@@ -62,14 +62,6 @@ class Policy(sp.Function):
         return body if exp is None else rf"{body}^{{{exp}}}"
 
 
-def _check_horizon(horizon) -> int:
-    if isinstance(horizon, bool) or not isinstance(horizon, numbers.Integral):
-        raise TypeError(f"horizon must be an integer >= 1, got {type(horizon).__name__}")
-    if horizon < 1:
-        raise ValueError(f"horizon must be an integer >= 1, got {horizon}")
-    return int(horizon)
-
-
 def trajectory_terms(horizon: int) -> list[tuple[str, sp.Expr, sp.Expr]]:
     """Every term of log P(τ) for ``horizon`` steps and its θ-derivative, computed by SymPy.
 
@@ -77,7 +69,7 @@ def trajectory_terms(horizon: int) -> list[tuple[str, sp.Expr, sp.Expr]]:
     ``"dynamics"``, in the order μ(s_0), π(a_0|s_0), P(s_1|s_0, a_0), π(a_1|s_1), ... (notebook 04).
     The derivatives of the ``"start"`` and ``"dynamics"`` terms are 0: the dynamics drop out.
     """
-    horizon = _check_horizon(horizon)
+    horizon = check_count(horizon, "horizon")
     s = sp.symbols(f"s_0:{horizon + 1}")
     a = sp.symbols(f"a_0:{horizon}")
     terms = [("start", sp.log(StartDistribution(s[0])))]
@@ -96,17 +88,20 @@ def trajectory_derivation_latex(horizon: int) -> str:
     terms = trajectory_terms(horizon)
     log_line = " + ".join(sp.latex(term) for _, term, _ in terms)
     grad_line = " + ".join(
-        (r"\underbrace{0}_{\nabla_\theta " + sp.latex(term) + "}") if derivative == 0
+        (r"\underbrace{0}_{\nabla_\theta " + sp.latex(term) + "}")
+        if derivative == 0
         else r"\nabla_\theta " + sp.latex(term)
-        for _, term, derivative in terms)
-    survivors = " + ".join(r"\nabla_\theta " + sp.latex(term)
-                           for _, term, derivative in terms if derivative != 0)
+        for _, term, derivative in terms
+    )
+    survivors = " + ".join(r"\nabla_\theta " + sp.latex(term) for _, term, derivative in terms if derivative != 0)
     T = horizon
-    return (r"\begin{aligned}"
-            rf"\log P(\tau) &= {log_line} \\"
-            rf"\nabla_\theta \log P(\tau) &= {grad_line} \\"
-            rf"&= {survivors} = \sum_{{t=0}}^{{{T - 1}}} \nabla_\theta \log \pi_\theta(a_t \mid s_t)"
-            r"\end{aligned}")
+    return (
+        r"\begin{aligned}"
+        rf"\log P(\tau) &= {log_line} \\"
+        rf"\nabla_\theta \log P(\tau) &= {grad_line} \\"
+        rf"&= {survivors} = \sum_{{t=0}}^{{{T - 1}}} \nabla_\theta \log \pi_\theta(a_t \mid s_t)"
+        r"\end{aligned}"
+    )
 
 
 def concrete_trajectory(trajectories: EnumeratedTrajectories, index: int, features) -> dict:
@@ -117,16 +112,10 @@ def concrete_trajectory(trajectories: EnumeratedTrajectories, index: int, featur
     ``(latex label, SymPy factor)`` in trajectory order), ``probability`` (their product),
     ``grad_log_probability`` (a SymPy Matrix [P]) and ``returns`` (R(τ), a float). Notebook 04.
     """
-    if not isinstance(trajectories, EnumeratedTrajectories):
-        raise TypeError("trajectories must come from pgviz.mdp.enumerate_trajectories")
-    if isinstance(index, bool) or not isinstance(index, numbers.Integral):
-        raise TypeError(f"index must be an integer, got {type(index).__name__}")
-    if not 0 <= index < len(trajectories):
-        raise ValueError(f"index must be in [0, {len(trajectories) - 1}], got {index}")
+    check_trajectories(trajectories)
+    index = check_index(index, "index", len(trajectories))
     mdp = trajectories.mdp
-    features = np.asarray(features, dtype=float)
-    if features.ndim != 3 or features.shape[:2] != (mdp.num_states, mdp.num_actions):
-        raise ValueError(f"features must have shape [S={mdp.num_states}, A={mdp.num_actions}, P]")
+    features = check_features(mdp, features)
     symbols = sp.symbols(f"theta_0:{features.shape[2]}", real=True)
     names_s, names_a = mdp.states, mdp.actions
     states = trajectories.states[index]
@@ -134,37 +123,52 @@ def concrete_trajectory(trajectories: EnumeratedTrajectories, index: int, featur
     length = int(trajectories.lengths[index])
 
     def policy_expr(s: int, a: int) -> sp.Expr:
-        logits = [sum(sp.nsimplify(features[s, b, p]) * symbols[p] for p in range(len(symbols)))
-                  for b in range(mdp.num_actions)]
+        logits = [
+            sum(sp.nsimplify(features[s, b, p]) * symbols[p] for p in range(len(symbols)))
+            for b in range(mdp.num_actions)
+        ]
         return sp.exp(logits[a]) / sum(sp.exp(logit) for logit in logits)
 
     factors = [(rf"\mu(\text{{{names_s[states[0]]}}})", sp.nsimplify(mdp.start[states[0]]))]
     for t in range(length):
         s, a, s_next = int(states[t]), int(actions[t]), int(states[t + 1])
-        factors.append((rf"\pi_\theta(\text{{{names_a[a]}}} \mid \text{{{names_s[s]}}})",
-                        policy_expr(s, a)))
-        factors.append((rf"P(\text{{{names_s[s_next]}}} \mid \text{{{names_s[s]}}}, "
-                        rf"\text{{{names_a[a]}}})", sp.nsimplify(mdp.transitions[s, a, s_next])))
+        factors.append((rf"\pi_\theta(\text{{{names_a[a]}}} \mid \text{{{names_s[s]}}})", policy_expr(s, a)))
+        factors.append(
+            (
+                rf"P(\text{{{names_s[s_next]}}} \mid \text{{{names_s[s]}}}, "
+                rf"\text{{{names_a[a]}}})",
+                sp.nsimplify(mdp.transitions[s, a, s_next]),
+            )
+        )
     probability = sp.Mul(*[factor for _, factor in factors])
     log_probability = sum(sp.log(factor) for _, factor in factors)
     gradient = sp.Matrix([sp.simplify(sp.diff(log_probability, symbol)) for symbol in symbols])
-    return {"theta": symbols, "factors": factors, "probability": probability,
-            "grad_log_probability": gradient, "returns": float(trajectories.returns[index])}
+    return {
+        "theta": symbols,
+        "factors": factors,
+        "probability": probability,
+        "grad_log_probability": gradient,
+        "returns": float(trajectories.returns[index]),
+    }
 
 
 def estimator_latex() -> str:
     """LaTeX of the REINFORCE estimator ĝ over m sampled trajectories, every Σ written (notebook 04)."""
-    return (r"\hat g = \frac{1}{m} \sum_{i=1}^{m} \left( \sum_{t=0}^{T_i - 1} "
-            r"\nabla_\theta \log \pi_\theta\left(a_t^{(i)} \mid s_t^{(i)}\right) \right) R\left(\tau^{(i)}\right),"
-            r"\qquad R\left(\tau^{(i)}\right) = \sum_{t=0}^{T_i - 1} \gamma^t r_t^{(i)}")
+    return (
+        r"\hat g = \frac{1}{m} \sum_{i=1}^{m} \left( \sum_{t=0}^{T_i - 1} "
+        r"\nabla_\theta \log \pi_\theta\left(a_t^{(i)} \mid s_t^{(i)}\right) \right) R\left(\tau^{(i)}\right),"
+        r"\qquad R\left(\tau^{(i)}\right) = \sum_{t=0}^{T_i - 1} \gamma^t r_t^{(i)}"
+    )
 
 
 def reward_to_go_latex() -> str:
     """LaTeX of the reward-to-go estimator with a baseline b(s) (notebook 06)."""
-    return (r"\hat g_{\text{rtg}} = \frac{1}{m} \sum_{i=1}^{m} \sum_{t=0}^{T_i - 1} "
-            r"\nabla_\theta \log \pi_\theta\left(a_t^{(i)} \mid s_t^{(i)}\right) \gamma^t "
-            r"\left( G_t^{(i)} - b\left(s_t^{(i)}\right) \right),"
-            r"\qquad G_t^{(i)} = \sum_{k=t}^{T_i - 1} \gamma^{k-t} r_k^{(i)}")
+    return (
+        r"\hat g_{\text{rtg}} = \frac{1}{m} \sum_{i=1}^{m} \sum_{t=0}^{T_i - 1} "
+        r"\nabla_\theta \log \pi_\theta\left(a_t^{(i)} \mid s_t^{(i)}\right) \gamma^t "
+        r"\left( G_t^{(i)} - b\left(s_t^{(i)}\right) \right),"
+        r"\qquad G_t^{(i)} = \sum_{k=t}^{T_i - 1} \gamma^{k-t} r_k^{(i)}"
+    )
 
 
 def symbolic_state_values(mdp: MDP, pi) -> sp.Matrix:
@@ -176,8 +180,7 @@ def symbolic_state_values(mdp: MDP, pi) -> sp.Matrix:
     Returns:
         V as a SymPy Matrix [S] (0 at terminal states), simplified.
     """
-    if not isinstance(mdp, MDP):
-        raise TypeError(f"mdp must be a pgviz.MDP, got {type(mdp).__name__}")
+    check_mdp(mdp)
     pi = sp.Matrix(pi)
     if pi.shape != (mdp.num_states, mdp.num_actions):
         raise ValueError(f"pi must have shape [{mdp.num_states}, {mdp.num_actions}], got {pi.shape}")
@@ -190,8 +193,11 @@ def symbolic_state_values(mdp: MDP, pi) -> sp.Matrix:
             continue
         rhs = 0
         for a in range(mdp.num_actions):
-            expected_next = sum(sp.nsimplify(mdp.transitions[s, a, s2]) * values[s2]
-                                for s2 in range(mdp.num_states) if mdp.transitions[s, a, s2] > 0)
+            expected_next = sum(
+                sp.nsimplify(mdp.transitions[s, a, s2]) * values[s2]
+                for s2 in range(mdp.num_states)
+                if mdp.transitions[s, a, s2] > 0
+            )
             rhs += pi[s, a] * (sp.nsimplify(mdp.rewards[s, a]) + gamma * expected_next)
         equations.append(sp.Eq(values[s], rhs))
     solution = sp.solve(equations, values, dict=True)
@@ -222,5 +228,11 @@ def short_corridor_symbolic() -> dict:
     p_star = sp.radsimp(candidates[0])
     J_star = sp.radsimp(sp.simplify(J.subs(p, p_star)))
     epsilon = sp.Rational(1, 10)
-    return {"p": p, "J": J, "dJ": dJ, "p_star": p_star, "J_star": J_star,
-            "epsilon_greedy": {"right": J.subs(p, 1 - epsilon / 2), "left": J.subs(p, epsilon / 2)}}
+    return {
+        "p": p,
+        "J": J,
+        "dJ": dJ,
+        "p_star": p_star,
+        "J_star": J_star,
+        "epsilon_greedy": {"right": J.subs(p, 1 - epsilon / 2), "left": J.subs(p, epsilon / 2)},
+    }

@@ -1,6 +1,6 @@
 """Figures for notebooks 04–06: gradient estimates against the exact gradient, the corridor.
 
-Every function takes arrays (computed by :mod:`pgviz.mdp`) and returns a Figure.
+Every function takes arrays (computed by :mod:`pgviz.rl`) and returns a Figure.
 """
 
 from __future__ import annotations
@@ -9,8 +9,14 @@ import numpy as np
 
 from pgviz.plots.style import COLORS, CYCLE, new_figure
 
-__all__ = ["plot_gradient_convergence", "plot_corridor_value", "plot_learning_curves",
-           "plot_policy_paths", "plot_variance_bars", "plot_trajectory_terms"]
+__all__ = [
+    "plot_gradient_convergence",
+    "plot_corridor_value",
+    "plot_learning_curves",
+    "plot_policy_paths",
+    "plot_variance_bars",
+    "plot_trajectory_terms",
+]
 
 
 def plot_gradient_convergence(estimates, standard_errors, exact, param_names=None, m=None):
@@ -27,8 +33,14 @@ def plot_gradient_convergence(estimates, standard_errors, exact, param_names=Non
     fig, ax = new_figure(width=7.0, height=3.8)
     for p in range(num_params):
         color = CYCLE[p % len(CYCLE)]
-        ax.fill_between(m_axis, estimates[:, p] - 2 * standard_errors[:, p],
-                        estimates[:, p] + 2 * standard_errors[:, p], color=color, alpha=0.15, lw=0)
+        ax.fill_between(
+            m_axis,
+            estimates[:, p] - 2 * standard_errors[:, p],
+            estimates[:, p] + 2 * standard_errors[:, p],
+            color=color,
+            alpha=0.15,
+            lw=0,
+        )
         ax.plot(m_axis, estimates[:, p], color=color, lw=1.2, label=rf"$\hat g$ for {names[p]}")
         ax.axhline(exact[p], color=COLORS["exact"], lw=1, ls="--")
     ax.plot([], [], color=COLORS["exact"], ls="--", lw=1, label=r"exact $\nabla_\theta J$")
@@ -47,9 +59,16 @@ def plot_corridor_value(p, J, p_star, J_star, epsilon_greedy):
     """
     fig, ax = new_figure(width=6.4, height=3.6)
     ax.plot(p, J, color=COLORS["exact"], lw=1.5, label=r"$J(p) = v_\pi(s_0)$")
-    ax.plot([p_star], [J_star], "*", ms=14, color=COLORS["highlight"],
-            label=rf"optimum $p^* = {p_star:.3f}$, $J^* = {J_star:.2f}$")
-    for (label, (p_eps, J_eps)), color in zip(epsilon_greedy.items(), (COLORS["pathwise"], COLORS["score_function"])):
+    ax.plot(
+        [p_star],
+        [J_star],
+        "*",
+        ms=14,
+        color=COLORS["highlight"],
+        label=rf"optimum $p^* = {p_star:.3f}$, $J^* = {J_star:.2f}$",
+    )
+    for label, (p_eps, J_eps) in epsilon_greedy.items():
+        color = COLORS["right"] if p_eps > 0.5 else COLORS["left"]
         ax.plot([p_eps], [J_eps], "o", color=color, label=f"{label}: J = {J_eps:.1f}")
     ax.set_ylim(-100, 0)
     ax.set_xlabel("p = probability of right")
@@ -89,11 +108,11 @@ def plot_policy_paths(p_right, collapsed, p_star, title):
     for run in np.flatnonzero(~collapsed):
         ax.plot(episodes, p_right[run], color=COLORS["samples"], lw=0.5, alpha=0.4)
     for run in np.flatnonzero(collapsed):
-        ax.plot(episodes, p_right[run], color=COLORS["pathwise"], lw=1.5)
+        ax.plot(episodes, p_right[run], color=COLORS["warning"], lw=1.5)
         last = np.flatnonzero(np.isfinite(p_right[run]))[-1]  # where the run was stopped
-        ax.plot([episodes[last]], [p_right[run, last]], "X", ms=9, color=COLORS["pathwise"])
+        ax.plot([episodes[last]], [p_right[run, last]], "X", ms=9, color=COLORS["warning"])
     ax.plot([], [], color=COLORS["samples"], label="runs")
-    ax.plot([], [], "X-", color=COLORS["pathwise"], lw=1.5, label=f"collapsed runs ({collapsed.sum()}), stopped at X")
+    ax.plot([], [], "X-", color=COLORS["warning"], lw=1.5, label=f"collapsed runs ({collapsed.sum()}), stopped at X")
     ax.axhline(p_star, color=COLORS["exact"], ls="--", lw=1, label=rf"$p^* = {p_star:.3f}$")
     ax.set_ylim(-0.02, 1.02)
     ax.set_xlabel("episode")
@@ -106,12 +125,12 @@ def plot_policy_paths(p_right, collapsed, p_star, title):
 def plot_variance_bars(labels, variances, title):
     """Total variance Σ_p Var[ĝ_i,p] of one-episode estimates, one bar per estimator.
 
-    Args: labels [K], variances [K]. Returns the Figure.
+    Args: labels [K] (names of :data:`pgviz.rl.VARIANTS` get their colours), variances [K].
+    Returns the Figure.
     """
     fig, ax = new_figure(width=6.4, height=3.4)
-    colors = [COLORS["score_function"], COLORS["score_function_baseline"], COLORS["other"],
-              COLORS["highlight"]]
-    bars = ax.bar(np.arange(len(labels)), variances, color=colors[:len(labels)])
+    colors = [COLORS.get(label, COLORS["other"]) for label in labels]
+    bars = ax.bar(np.arange(len(labels)), variances, color=colors)
     ax.bar_label(bars, fmt="%.3g")
     ax.set_ylim(0, 1.12 * max(np.max(variances), 1e-300))  # room for the value above the tallest bar
     ax.set_xticks(np.arange(len(labels)), labels)
@@ -137,9 +156,13 @@ def plot_trajectory_terms(probabilities, contributions, exact, labels):
     ax_p.set_title("every trajectory and its probability")
     width = 0.8 / num_params
     for p in range(num_params):
-        ax_g.barh(np.arange(num) + p * width, contributions[:, p], height=width,
-                  color=CYCLE[p % len(CYCLE)],
-                  label=rf"$\theta_{p}$: Σ = {contributions[:, p].sum():.4f} (exact {exact[p]:.4f})")
+        ax_g.barh(
+            np.arange(num) + p * width,
+            contributions[:, p],
+            height=width,
+            color=CYCLE[p % len(CYCLE)],
+            label=rf"$\theta_{p}$: Σ = {contributions[:, p].sum():.4f} (exact {exact[p]:.4f})",
+        )
     ax_g.set_yticks(np.arange(num) + 0.4 - width / 2, [str(k) for k in range(num)], fontsize=8)
     ax_g.invert_yaxis()
     ax_g.set_xlabel(r"$P(\tau)\,\nabla_\theta \log P(\tau)\,R(\tau)$")
