@@ -10,11 +10,12 @@ LAB_ARGS ?=
 AS_ROOT := $(if $(filter 0,$(shell id -u 2>/dev/null)),--allow-root,)
 NOTEBOOKS ?= notebooks/[0-9][0-9]-*.ipynb
 
-.PHONY: help setup lab test execute bench clean
+.PHONY: help setup lab test lint format execute bench clean
 
 help:
 	@echo "make lab      open the series in JupyterLab (creates .venv when missing)"
-	@echo "make test     run every test: pytest and strict nbval over every notebook"
+	@echo "make test     run every test: ruff (lint + format check), pytest and strict nbval over every notebook"
+	@echo "make format   format the code and the notebooks with ruff (then make execute for notebooks)"
 	@echo "make execute  re-execute every notebook in place to refresh its stored outputs"
 	@echo "make bench    print the benchmark figures"
 
@@ -23,6 +24,7 @@ $(STAMP): requirements.txt pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	$(BIN)/python -c "import pgviz.rl; pgviz.rl.compile_loops()"  # numba's compile, once (cached on disk)
 	@touch $(STAMP)
 
 setup: $(STAMP)
@@ -32,8 +34,17 @@ setup: $(STAMP)
 lab: $(STAMP)
 	$(BIN)/jupyter lab --ServerApp.root_dir=. $(AS_ROOT) $(LAB_ARGS) $(FIRST_NOTEBOOK)
 
-test: $(STAMP)
+test: lint
 	$(BIN)/python -m pytest
+
+# ruff (configured in pyproject.toml) over the package, tests, tools, benchmarks and notebooks.
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
 
 # One fresh kernel per notebook, top to bottom: execution counts 1..n. Outputs are never hand-edited.
 execute: $(STAMP)

@@ -32,7 +32,7 @@ from pgviz.rl.enumeration import (
     trajectory_labels,
 )
 from pgviz.rl.reinforce import VARIANTS, estimator_statistics, reinforce_gradients
-from pgviz.rl.learning_curves import LearningCurves, reinforce, reinforce_learning_curves
+from pgviz.rl.learning_curves import LearningCurves, compile_loops, reinforce, reinforce_learning_curves
 from pgviz.rl.surrogate import (
     REDUCTIONS,
     averaged_gradient,

@@ -30,7 +30,7 @@ from pgviz.rl.policy import action_probabilities, action_score, floor_probabilit
 from pgviz.rl.rollout import generate_episode
 from pgviz.validation import check_bool, check_count, check_in_range, check_real_array, check_rng
 
-__all__ = ["LearningCurves", "reinforce", "reinforce_learning_curves"]
+__all__ = ["LearningCurves", "reinforce", "reinforce_learning_curves", "compile_loops"]
 
 
 @jit
@@ -43,59 +43,36 @@ def policy_table(theta, features, min_prob):
 
 
 @jit
-def reinforce(
-    start,
-    transitions,
-    rewards,
-    terminal,
-    gamma,
-    features,
-    theta0,
-    alpha,
-    alpha_w,
-    num_episodes,
-    max_steps,
-    min_prob,
-    collapse_below,
-    rng,
-):
-    """One run of REINFORCE (with a learned constant baseline v̂(s, w) = w when ``alpha_w`` > 0).
+def reinforce(mdp, features, theta0, alpha, alpha_w, num_episodes, rng, max_steps, min_prob, collapse_below):
+    """One run of REINFORCE (Sutton & Barto 13.3), with a learned baseline v̂(s, w) = w when alpha_w > 0 (13.4).
 
-    The MDP comes as its arrays (``MDP.start``, ``.transitions``, ``.rewards``, ``.terminal``,
-    ``.gamma``); ``features`` [S, A, P]; ``theta0`` [P]. With ``min_prob`` > 0, π is floored at
-    ``min_prob`` (for acting and in the score), as in S. Zhang's reproduction. A run whose start
-    policy gives an action less than ``collapse_below`` right after an episode was cut at
-    ``max_steps`` has collapsed: it stops there (see :func:`reinforce_learning_curves`).
-
-    Returns (total reward per episode [E] (NaN from the stop on), π(·|s_0) at each episode's start
-    [E, A] (s_0 the most likely start state; NaN after the stop), whether each episode was cut [E],
-    θ [P] and w at the end, the episode at which the run stopped or −1).
+    ``mdp`` is :attr:`MDP.arrays`; features [S, A, P]; theta0 [P]. ``min_prob`` > 0 floors π
+    (for acting and in the score); a run that collapses stops (see reinforce_learning_curves).
+    Returns per episode: total reward [E], π(·|s_0) at its start [E, A], cut [E] (NaN/False after
+    a stop); then θ [P] and w at the end, and the episode at which the run stopped (−1: never).
     """
+    gamma = mdp[4]
     theta, w = theta0.copy(), 0.0
-    num_actions = features.shape[1]
-    total_reward = np.full(num_episodes, np.nan)
-    start_policy = np.full((num_episodes, num_actions), np.nan)
+    total_reward, start_policy = np.full(num_episodes, np.nan), np.full((num_episodes, features.shape[1]), np.nan)
     truncated = np.zeros(num_episodes, np.bool_)
     states, actions = np.empty(max_steps, np.int64), np.empty(max_steps, np.int64)
-    step_rewards, G = np.empty(max_steps), np.empty(max_steps)
-    s_0 = np.argmax(start)  # the (most likely) start state, whose policy is recorded
+    rewards, G = np.empty(max_steps), np.empty(max_steps)  # R_{t+1} and G_t of the current episode
+    s_0 = np.argmax(mdp[0])  # the (most likely) start state, whose policy is recorded
     for episode in range(num_episodes):
         pi = policy_table(theta, features, min_prob)  # π(·|·, θ), fixed while the episode is generated
         start_policy[episode] = pi[s_0]
         if episode > 0 and truncated[episode - 1] and pi[s_0].min() < collapse_below:
             return total_reward, start_policy, truncated, theta, w, episode  # collapsed: stop here
-        T, truncated[episode] = generate_episode(
-            start, transitions, rewards, terminal, pi, max_steps, rng, states, actions, step_rewards
-        )
-        total_reward[episode] = step_rewards[:T].sum()
+        T, truncated[episode] = generate_episode(mdp, pi, max_steps, rng, states, actions, rewards)
+        total_reward[episode] = rewards[:T].sum()
         G_next = 0.0
         for t in range(T - 1, -1, -1):  # G_t = R_{t+1} + γ G_{t+1}
-            G_next = step_rewards[t] + gamma * G_next
+            G_next = rewards[t] + gamma * G_next
             G[t] = G_next
         for t in range(T):
             delta = G[t] - w  # δ ← G − v̂(S_t, w)
-            w += alpha_w * delta  # w ← w + α^w δ ∇v̂(S_t, w), ∇v̂ = 1
-            pi_s = action_probabilities(theta, features[states[t]])  # π(·|S_t, θ) with θ as it is now
+            w += alpha_w * delta  # w ← w + α^w δ ∇v̂(S_t, w), with ∇v̂ = 1
+            pi_s = action_probabilities(theta, features[states[t]])  # π(·|S_t, θ), θ as it is now
             if min_prob > 0:
                 pi_s = floor_probabilities(pi_s, min_prob)
             theta += alpha * gamma**t * delta * action_score(features[states[t]], actions[t], pi_s)
@@ -200,22 +177,10 @@ def reinforce_learning_curves(
     bar = None if progress is False else Progress(total=len(alphas) * num_runs, description="runs", show=progress)
     for c, (alpha, alpha_w) in enumerate(zip(alphas, np.nan_to_num(alphas_w, nan=0.0))):
         for r in range(num_runs):
-            (total_reward[c, r], policy[c, r], truncated[c, r], theta[c, r], w[c, r], collapsed_at[c, r]) = reinforce(
-                mdp.start,
-                mdp.transitions,
-                mdp.rewards,
-                mdp.terminal,
-                mdp.gamma,
-                features,
-                theta0,
-                alpha,
-                alpha_w,
-                num_episodes,
-                max_steps,
-                min_prob,
-                collapse_below,
-                rng,
+            run = reinforce(
+                mdp.arrays, features, theta0, alpha, alpha_w, num_episodes, rng, max_steps, min_prob, collapse_below
             )
+            total_reward[c, r], policy[c, r], truncated[c, r], theta[c, r], w[c, r], collapsed_at[c, r] = run
             if bar is not None:
                 bar.update()
     if bar is not None:
@@ -231,3 +196,22 @@ def reinforce_learning_curves(
         alphas_w=alphas_w,
         min_prob=float(min_prob),
     )
+
+
+def compile_loops() -> None:
+    """Compile (or load from numba's cache) every compiled loop of the wing, on a tiny problem.
+
+    ``make setup`` and Binder's ``postBuild`` call it once after installing, so that no notebook
+    cell pays numba's compile time (about 15 s on a 2-core machine); later kernels load the cached
+    machine code in well under a second.
+    """
+    from pgviz.rl.examples import short_corridor, tiny_features, tiny_mdp
+    from pgviz.rl.policy import softmax_policy
+    from pgviz.rl.rollout import rollout
+
+    rng = np.random.default_rng(0)
+    corridor, features = short_corridor(), np.zeros((4, 2, 2))
+    features[:, 1, 0] = features[:, 0, 1] = 1.0
+    for min_prob in (0.0, 0.05):
+        reinforce_learning_curves(corridor, features, np.zeros(2), [0.01], 1, 2, rng, min_prob=min_prob, progress=False)
+    rollout(tiny_mdp(), softmax_policy(np.zeros(3), tiny_features()), 2, rng)

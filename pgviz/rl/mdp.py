@@ -89,6 +89,11 @@ class MDP:
         """Number of actions A."""
         return self.transitions.shape[1]
 
+    @property
+    def arrays(self) -> tuple:
+        """``(start, transitions, rewards, terminal, gamma)``: the MDP as the compiled loops take it."""
+        return self.start, self.transitions, self.rewards, self.terminal, self.gamma
+
 
 #: Tolerance of "sums to 1" for the rows of a probability table.
 PROBABILITY_ATOL = 1e-9

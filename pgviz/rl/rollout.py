@@ -75,13 +75,15 @@ def step(transitions, rewards, s, a, u):
 
 
 @jit
-def generate_episode(start, transitions, rewards, terminal, pi, max_steps, rng, states, actions, step_rewards):
+def generate_episode(mdp, pi, max_steps, rng, states, actions, step_rewards):
     """Generate an episode S_0, A_0, R_1, ..., following the policy table ``pi`` [S, A].
 
+    ``mdp`` is :attr:`MDP.arrays`.
     Writes s_t, a_t, r_t into the buffers ``states``, ``actions``, ``step_rewards`` (each at least
     ``max_steps`` long) and returns (T, cut): the number of actions taken, and whether the episode
     was cut at ``max_steps`` before reaching a terminal state.
     """
+    start, transitions, rewards, terminal, _ = mdp
     s = sample_index(start, rng.random())
     for t in range(max_steps):
         if terminal[s]:
@@ -93,7 +95,7 @@ def generate_episode(start, transitions, rewards, terminal, pi, max_steps, rng, 
 
 
 @jit
-def _rollout(start, transitions, rewards, terminal, pi, num_episodes, max_steps, rng):
+def _rollout(mdp, pi, num_episodes, max_steps, rng):
     """``num_episodes`` calls of :func:`generate_episode`, their steps concatenated: (flat states,
     flat actions, flat rewards [sum of T_i], lengths [N], cut [N])."""
     states, actions, step_rewards = (np.empty(max_steps, np.int64), np.empty(max_steps, np.int64), np.empty(max_steps))
@@ -105,9 +107,7 @@ def _rollout(start, transitions, rewards, terminal, pi, num_episodes, max_steps,
         np.empty(capacity),
     )
     for i in range(num_episodes):
-        T, cut[i] = generate_episode(
-            start, transitions, rewards, terminal, pi, max_steps, rng, states, actions, step_rewards
-        )
+        T, cut[i] = generate_episode(mdp, pi, max_steps, rng, states, actions, step_rewards)
         lengths[i] = T
         while used + T > capacity:  # grow the flat buffers by doubling
             capacity *= 2
@@ -143,9 +143,7 @@ def rollout(mdp: MDP, pi, num_episodes: int, rng: np.random.Generator, max_steps
     num_episodes = check_count(num_episodes, "num_episodes")
     rng = check_rng(rng)
     max_steps = check_count(max_steps, "max_steps")
-    flat_states, flat_actions, flat_rewards, lengths, cut = _rollout(
-        mdp.start, mdp.transitions, mdp.rewards, mdp.terminal, pi, num_episodes, max_steps, rng
-    )
+    flat_states, flat_actions, flat_rewards, lengths, cut = _rollout(mdp.arrays, pi, num_episodes, max_steps, rng)
     width = int(lengths.max()) if num_episodes else 0
     mask = np.arange(width) < lengths[:, None]  # [N, T]
     states, actions = np.zeros((num_episodes, width), dtype=int), np.zeros((num_episodes, width), dtype=int)
