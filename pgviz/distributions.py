@@ -58,8 +58,11 @@ def softmax(logits):
     rows = z.reshape(-1, z.shape[-1])
     out = np.empty_like(rows)
     for i in range(rows.shape[0]):
-        weights = np.exp(rows[i] - rows[i].max())
-        out[i] = weights / weights.sum()
+        top, total = rows[i].max(), 0.0
+        for k in range(rows.shape[1]):
+            out[i, k] = np.exp(rows[i, k] - top)
+            total += out[i, k]
+        out[i] /= total
     return out.reshape(z.shape)
 
 

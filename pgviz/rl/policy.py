@@ -32,10 +32,11 @@ def action_probabilities(theta, features_s):
 @jit
 def action_score(features_s, a, pi_s):
     """∇_θ log π_θ(a|s) = x(s, a) − Σ_b π_θ(b|s) x(s, b), given x(s, ·) [A, P] and π_θ(·|s) = ``pi_s`` [A]: [P]."""
-    mean_feature = np.zeros(features_s.shape[1])
+    score = features_s[a].copy()
     for b in range(features_s.shape[0]):
-        mean_feature += pi_s[b] * features_s[b]
-    return features_s[a] - mean_feature
+        for p in range(features_s.shape[1]):
+            score[p] -= pi_s[b] * features_s[b, p]
+    return score
 
 
 def softmax_policy(theta, features) -> np.ndarray:
@@ -76,8 +77,10 @@ def floor_probabilities(pi, min_prob):
     them is not the gradient of log π of any policy.
     """
     num_actions = pi.shape[-1]
-    clipped = np.ascontiguousarray(np.minimum(np.maximum(pi, min_prob), 1 - (num_actions - 1) * min_prob))
+    clipped = np.ascontiguousarray(pi).copy()
     rows = clipped.reshape(-1, num_actions)
     for i in range(rows.shape[0]):
+        for k in range(num_actions):
+            rows[i, k] = min(max(rows[i, k], min_prob), 1 - (num_actions - 1) * min_prob)
         rows[i] /= rows[i].sum()
     return clipped
