@@ -26,7 +26,7 @@ import numpy as np
 import sympy as sp
 
 from pgviz.compiled import jit
-from pgviz.symbolic import eps, exact_rational, numpy_function, x
+from pgviz.symbolic import eps, exact_rational, numpy_function, numpy_table, stable_form, x
 from pgviz.validation import check_count, check_real, check_rng
 
 __all__ = ["Distribution", "NOISE", "softmax", "check_distribution", "check_num_samples"]
@@ -72,7 +72,10 @@ def check_num_samples(num_samples) -> int:
 
 
 def _readable(expr: sp.Expr) -> sp.Expr:
-    """The shortest of a few equal forms of ``expr`` (as differentiated, simplified, cancelled)."""
+    """The shortest of a few equal forms of ``expr`` (as differentiated, simplified, cancelled);
+    a long expression (a softmax over many classes) is left as differentiated."""
+    if sp.count_ops(expr) > 60:
+        return expr
     return min((expr, sp.simplify(expr), sp.cancel(expr)), key=sp.count_ops)
 
 
@@ -102,24 +105,30 @@ class Distribution:
         self.param_names: tuple[str, ...] = tuple(s.name for s in self.param_symbols)
         self._values = np.array(values, dtype=float)  # [P]
         self.log_prob_expr: sp.Expr = log_prob_expr
-        self.score_exprs: tuple[sp.Expr, ...] = tuple(_readable(sp.diff(log_prob_expr, s)) for s in self.param_symbols)
         self.support: sp.Set = support
         self.reparameterization: sp.Expr | None = reparameterization
         self.noise: str | None = noise
-        args = (x, *self.param_symbols)
+        # The numeric code comes from the stable form of log p, differentiated as such (pgviz.symbolic).
+        stable = stable_form(log_prob_expr)
+        stable_scores = [sp.diff(stable, s) for s in self.param_symbols]
         if self.is_finite:
-            self.support_values = np.array([float(v) for v in sorted(support)], dtype=float)  # [K]
-            self._table_log_prob = [
-                numpy_function(log_prob_expr.subs(x, v), self.param_symbols) for v in sorted(support)
-            ]
-            self._table_score = [
-                [numpy_function(e.subs(x, v), self.param_symbols) for e in self.score_exprs] for v in sorted(support)
-            ]
+            points = sorted(support)
+            self.support_values = np.array([float(v) for v in points], dtype=float)  # [K]
+            self._table_fn = numpy_table(
+                [[stable.subs(x, v), *(e.subs(x, v) for e in stable_scores)] for v in points], self.param_symbols
+            )  # theta -> [K, 1 + P]: log p and the score
         else:
-            self._log_prob_fn = numpy_function(log_prob_expr, args)
-            self._score_fns = [numpy_function(e, args) for e in self.score_exprs]
+            args = (x, *self.param_symbols)
+            self._log_prob_fn = numpy_function(stable, args)
+            self._score_fns = [numpy_function(e, args) for e in stable_scores]
         if reparameterization is not None:
             self._transform_fn = numpy_function(reparameterization, (eps, *self.param_symbols))
+
+    @functools.cached_property
+    def score_exprs(self) -> tuple[sp.Expr, ...]:
+        """d/dtheta_j log p(x; theta) for each parameter, as SymPy differentiates log_prob_expr
+        (simplified for reading; the numeric score is generated from the stable form)."""
+        return tuple(_readable(sp.diff(self.log_prob_expr, s)) for s in self.param_symbols)
 
     # ----------------------------------------------------------------- parameters
     @property
@@ -194,10 +203,8 @@ class Distribution:
         """For a finite support: log p and the score at every support point, [K] and [K, P]."""
         tables = self.__dict__.get("_tables")
         if tables is None:
-            theta = self._values
-            log_prob = np.array([float(f(*theta)) for f in self._table_log_prob])
-            score = np.array([[float(f(*theta)) for f in row] for row in self._table_score])
-            tables = self.__dict__["_tables"] = (log_prob, score)
+            table = self._table_fn(*self._values)  # [K, 1 + P]
+            tables = self.__dict__["_tables"] = (table[:, 0].copy(), table[:, 1:].copy())
         return tables
 
     def _support_index(self, values: np.ndarray) -> np.ndarray:
