@@ -18,15 +18,28 @@ nodes, functions and the symbol ``x`` are turned into SymPy objects by hand.
 from __future__ import annotations
 
 import ast
+import math
 
 import numpy as np
 import sympy as sp
 from sympy.printing.latex import LatexPrinter
+from sympy.printing.precedence import precedence
+from sympy.printing.str import StrPrinter
 
-from pgviz.symbolic import exact_rational, numpy_function, x
+from pgviz.symbolic import check_expression, exact_rational, numpy_function, x
 from pgviz.validation import check_real
 
-__all__ = ["COSTS", "k", "cost", "cost_latex", "parse_cost", "check_cost", "cost_values", "MAX_COST_LENGTH"]
+__all__ = [
+    "COSTS",
+    "k",
+    "cost",
+    "cost_latex",
+    "cost_text",
+    "parse_cost",
+    "check_cost",
+    "cost_values",
+    "MAX_COST_LENGTH",
+]
 
 #: The symbol of a cost's constant (the shift or frequency k of the catalog).
 k = sp.Symbol("k", real=True)
@@ -57,7 +70,13 @@ def cost(name: str, k_value: float | None = None) -> sp.Expr:
 
 
 def check_cost(f, allow_callable: bool = True):
-    """f as a SymPy expression in x only, or (when allowed) a vectorized callable [N] -> [N]."""
+    """f as a SymPy expression in x only, or (when allowed) a vectorized callable [N] -> [N].
+
+    The expression must be finite and real (no oo, NaN, I), with powers of x up to MAX_DEGREE and
+    numbers of size at most MAX_DERIVED. Text is refused: parse it with :func:`parse_cost`.
+    """
+    if isinstance(f, str):
+        raise TypeError("f must be a SymPy expression in pgviz.x, not text: use pgviz.parse_cost(text)")
     if isinstance(f, sp.Basic):
         if not isinstance(f, sp.Expr):
             raise TypeError(f"f must be a SymPy expression in pgviz.x, got {type(f).__name__}")
@@ -65,6 +84,14 @@ def check_cost(f, allow_callable: bool = True):
         if extra:
             names = ", ".join(sorted(str(s) for s in extra))
             raise ValueError(f"f must be an expression in pgviz.x only; it also contains {names}")
+        check_expression(f, "f")
+        powers = [p.exp for p in f.atoms(sp.Pow) if p.base.has(x) and p.exp.is_number]
+        if any(abs(float(e)) > MAX_DEGREE for e in powers):
+            highest = max(abs(float(e)) for e in powers)
+            raise ValueError(f"f has x to the power {highest:g}; pgviz's costs take powers of x up to {MAX_DEGREE}")
+        largest = max((abs(float(c)) for c in f.atoms(sp.Number)), default=0.0)
+        if largest > MAX_DERIVED:
+            raise ValueError(f"f holds a number of size {largest:.3g}; the largest allowed is {MAX_DERIVED:g}")
         return f
     if allow_callable and callable(f):
         return f
@@ -87,6 +114,11 @@ MAX_COST_LENGTH = 200
 MAX_NODES = 80
 MAX_EXPONENT = 10
 MAX_CONSTANT = 1e6
+#: Every constant a cost holds or computes (a coefficient, exp(10), ...) has at most this size.
+MAX_DERIVED = 1e12
+#: The largest power of x (after SymPy combines (x**10)**2 into x**20): higher degrees would make
+#: the exact expectations expand huge polynomials.
+MAX_DEGREE = 20
 
 _FUNCTIONS = {
     "exp": (1, sp.exp),
@@ -140,17 +172,61 @@ def parse_cost(text: str) -> sp.Expr:
         raise ValueError("only the variable x is allowed")
     if expr.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
         raise ValueError("the expression is undefined (division by zero?)")
-    return expr
+    return check_cost(expr)
+
+
+_FLOAT_FUNCTIONS = {
+    sp.exp: math.exp,
+    sp.log: math.log,
+    sp.sin: math.sin,
+    sp.cos: math.cos,
+    sp.tan: math.tan,
+    sp.tanh: math.tanh,
+    sp.Abs: abs,
+    sp.Max: max,
+    sp.Min: min,
+}
+
+
+def _float_value(expr: sp.Expr) -> float:
+    """A constant expression's value in floating point, computed bottom-up with bounded work (SymPy's
+    own evaluation would carry unbounded precision through towers like exp(exp(exp(exp(10)))));
+    ValueError when a step overflows, leaves the reals or exceeds MAX_DERIVED."""
+    try:
+        if expr.is_Number or expr in (sp.pi, sp.E):
+            value = float(expr)
+        elif expr.has(sp.I):
+            raise ValueError
+        elif expr.is_Add:
+            value = math.fsum(_float_value(a) for a in expr.args)
+        elif expr.is_Mul:
+            value = math.prod(_float_value(a) for a in expr.args)
+        elif expr.is_Pow:
+            base, exponent = _float_value(expr.base), _float_value(expr.exp)
+            if base < 0 and not float(exponent).is_integer():
+                raise ValueError
+            value = math.pow(base, exponent)
+        elif isinstance(expr, sp.Heaviside):
+            value = 1.0 if _float_value(expr.args[0]) > 0 else 0.0
+        elif type(expr) in _FLOAT_FUNCTIONS:
+            value = _FLOAT_FUNCTIONS[type(expr)](*(_float_value(a) for a in expr.args))
+        else:
+            raise ValueError
+    except (OverflowError, ValueError, ZeroDivisionError, TypeError):
+        raise ValueError(f"the constant {expr} is not a real number of size at most {MAX_DERIVED:g}") from None
+    if not math.isfinite(value) or abs(value) > MAX_DERIVED:
+        raise ValueError(f"the constant {expr} is not a real number of size at most {MAX_DERIVED:g}")
+    return value
 
 
 def _constant_value(expr: sp.Expr) -> float | None:
-    if expr.free_symbols:
-        return None
-    try:
-        value = complex(sp.N(expr, 20))
-    except (TypeError, ValueError):
-        return None
-    return value.real if value.imag == 0 else None
+    return None if expr.free_symbols else _float_value(expr)
+
+
+def _checked(expr: sp.Expr) -> sp.Expr:
+    """A node just built: its value checked when it is a constant."""
+    _constant_value(expr)
+    return expr
 
 
 def _build(node: ast.AST) -> sp.Expr:
@@ -162,6 +238,10 @@ def _build(node: ast.AST) -> sp.Expr:
         if not abs(value) <= MAX_CONSTANT:
             raise ValueError(f"numbers must be at most {MAX_CONSTANT:g} in size, got {value!r}")
         return sp.Integer(value) if isinstance(value, int) else exact_rational(value)
+    return _checked(_build_node(node))
+
+
+def _build_node(node: ast.AST) -> sp.Expr:
     if isinstance(node, ast.Name):
         if node.id not in _NAMES:
             hint = " (functions must be called, e.g. exp(x))" if node.id in _FUNCTIONS else ""
@@ -203,6 +283,52 @@ def _build(node: ast.AST) -> sp.Expr:
     if isinstance(node, ast.Lambda):
         raise ValueError("lambda is not allowed")
     raise ValueError(f"{type(node).__name__} is not allowed in a cost; allowed: {ALLOWED_TEXT}")
+
+
+class _CostTextPrinter(StrPrinter):
+    """Text in the syntax of :func:`parse_cost`: step(a), abs(a), max(a, b), min(a, b), e."""
+
+    def _print_Heaviside(self, expr):
+        return f"step({self._print(expr.args[0])})"
+
+    def _print_Abs(self, expr):
+        return f"abs({self._print(expr.args[0])})"
+
+    def _print_nested(self, name: str, args) -> str:
+        first, *rest = args
+        return self._print(first) if not rest else f"{name}({self._print(first)}, {self._print_nested(name, rest)})"
+
+    def _print_Max(self, expr):
+        return self._print_nested("max", expr.args)
+
+    def _print_Min(self, expr):
+        return self._print_nested("min", expr.args)
+
+    def _print_Exp1(self, expr):
+        return "e"
+
+    @staticmethod
+    def _is_float(number) -> bool:
+        """A binary fraction from a float given to cost() (e.g. k = 1.3), to print as that float."""
+        return number.is_Rational and number.q > 1000 and exact_rational(float(number)) == number
+
+    def _print_Rational(self, expr):
+        return repr(float(expr)) if self._is_float(expr) else super()._print_Rational(expr)
+
+    def _print_Mul(self, expr):
+        coefficient, rest = expr.as_coeff_Mul()
+        if self._is_float(coefficient):
+            return f"{repr(float(coefficient))}*{self.parenthesize(rest, precedence(expr))}"
+        return super()._print_Mul(expr)
+
+
+def cost_text(expr: sp.Expr) -> str:
+    """A cost as text that :func:`parse_cost` reads back to the same expression (the widget's box).
+
+    ``cost_text(cost("step", 2))`` is ``"step(x - 2)"``, where ``str`` would give
+    ``Heaviside(x - 2, 0)``, which the parser does not accept.
+    """
+    return _CostTextPrinter().doprint(check_cost(expr, allow_callable=False))
 
 
 class _CostLatexPrinter(LatexPrinter):

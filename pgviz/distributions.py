@@ -26,10 +26,14 @@ import numpy as np
 import sympy as sp
 
 from pgviz.compiled import jit
-from pgviz.symbolic import eps, exact_rational, numpy_function, numpy_table, stable_form, x
-from pgviz.validation import check_count, check_real, check_rng
+from pgviz.symbolic import check_expression, eps, exact_rational, numpy_function, numpy_table, stable_form, x
+from pgviz.validation import check_count, check_in_range, check_real_array, check_rng
 
-__all__ = ["Distribution", "NOISE", "softmax", "check_distribution", "check_num_samples"]
+__all__ = ["Distribution", "NOISE", "softmax", "check_distribution", "check_num_samples", "MAX_SAMPLES", "MAX_SUPPORT"]
+
+#: The largest number of draws one call makes (8 bytes each: 0.8 GB), and the largest finite support.
+MAX_SAMPLES = 10**8
+MAX_SUPPORT = 32
 
 # The noise each reparameterization starts from: how to draw it, and its log-density in eps.
 NOISE = {
@@ -66,9 +70,9 @@ def softmax(logits):
     return out.reshape(z.shape)
 
 
-def check_num_samples(num_samples) -> int:
-    """A whole number >= 1, else TypeError/ValueError naming ``num_samples``."""
-    return check_count(num_samples, "num_samples")
+def check_num_samples(num_samples, name: str = "num_samples") -> int:
+    """A whole number in [1, MAX_SAMPLES], else TypeError/ValueError naming ``name``."""
+    return check_count(num_samples, name, 1, MAX_SAMPLES)
 
 
 def _readable(expr: sp.Expr) -> sp.Expr:
@@ -99,11 +103,14 @@ class Distribution:
 
     #: ``True`` when exp(log p) sums/integrates to 1 over the support.
     is_normalized = True
+    #: Allowed [low, high] of each parameter (others: any finite number). Beyond these, scores such
+    #: as (x - mu)/sigma^2 would overflow to inf.
+    PARAM_RANGES: dict[str, tuple[float, float]] = {}
 
-    def _define(self, symbols, values, log_prob_expr, support, reparameterization=None, noise=None):
+    def _define(self, symbols, values, log_prob_expr, support, reparameterization=None, noise=None, names=None):
         self.param_symbols: tuple[sp.Symbol, ...] = tuple(symbols)
-        self.param_names: tuple[str, ...] = tuple(s.name for s in self.param_symbols)
-        self._values = np.array(values, dtype=float)  # [P]
+        self.param_names: tuple[str, ...] = tuple(names or (s.name for s in self.param_symbols))
+        self._values = self._check_param_vector(values)  # [P]
         self.log_prob_expr: sp.Expr = log_prob_expr
         self.support: sp.Set = support
         self.reparameterization: sp.Expr | None = reparameterization
@@ -151,23 +158,22 @@ class Distribution:
         """``{symbol: exact value}``, for substituting the current parameters into SymPy expressions."""
         return {s: exact_rational(v) for s, v in zip(self.param_symbols, self._values)}
 
-    def _check_param_vector(self, theta: np.ndarray) -> np.ndarray:
-        """Validate a [P] parameter vector (subclasses add range checks)."""
-        for name, value in zip(self.param_names, theta):
-            check_real(float(value), name)
-        return theta
+    def _check_param_vector(self, values) -> np.ndarray:
+        """The parameters as a float [P] array: each a finite real number in its PARAM_RANGES."""
+        theta = []
+        for name, value in zip(self.param_names, values, strict=True):
+            low, high = self.PARAM_RANGES.get(name, (-np.inf, np.inf))
+            theta.append(check_in_range(value.item() if isinstance(value, np.generic) else value, name, low, high))
+        return np.array(theta, dtype=float)
 
     def with_params(self, theta) -> Distribution:
         """A copy with the parameter vector theta ([P], ``param_names`` order)."""
-        try:
-            theta = np.array(theta, dtype=float).reshape(-1)
-        except (TypeError, ValueError) as error:
-            raise TypeError(f"theta must be a sequence of {self.num_params} real numbers") from error
+        theta = check_real_array(theta, "theta", finite=False).reshape(-1)
         if theta.shape != (self.num_params,):
             raise ValueError(
                 f"theta must have {self.num_params} entries ({', '.join(self.param_names)}), got {theta.size}"
             )
-        self._check_param_vector(theta)
+        theta = self._check_param_vector(theta)
         new = copy.copy(self)
         new._values = theta
         new.__dict__.pop("_tables", None)
@@ -180,12 +186,7 @@ class Distribution:
         return isinstance(self.support, sp.FiniteSet)
 
     def _check_x(self, x_values) -> np.ndarray:
-        try:
-            values = np.asarray(x_values, dtype=float)
-        except (TypeError, ValueError) as error:
-            raise TypeError(f"x must be an array of real numbers, got {type(x_values).__name__}") from error
-        if not np.all(np.isfinite(values)):
-            raise ValueError("x must be finite")
+        values = check_real_array(x_values, "x")
         if self.is_finite:
             if not np.all(np.isin(values, self.support_values)):
                 allowed = ", ".join(f"{v:g}" for v in self.support_values)
@@ -267,7 +268,7 @@ class Distribution:
         """x = g(eps; theta) for noise eps [N] -> [N] (the reparameterization)."""
         if self.reparameterization is None:
             raise TypeError(f"{type(self).__name__} has no reparameterization x = g(eps; theta)")
-        return self._transform_fn(np.asarray(eps_values, dtype=float), *self._values)
+        return self._transform_fn(check_real_array(eps_values, "eps_values"), *self._values)
 
     # ----------------------------------------------------------------- exact, symbolic
     @property
@@ -285,7 +286,7 @@ class Distribution:
         """
         if not self.is_normalized:
             raise ValueError(f"{type(self).__name__} as written is not normalized: it has no expectation")
-        expr = sp.sympify(expr)
+        expr = check_expression(expr, "expr", (x, *self.param_symbols))
         result = _symbolic_expectation(self.log_prob_expr, self.support, expr)
         if symbolic:
             return result  # may hold an unevaluated Integral: SymPy found no closed form

@@ -12,9 +12,9 @@ from collections.abc import Sequence
 
 import sympy as sp
 
-from pgviz.distributions import Distribution
+from pgviz.distributions import MAX_SUPPORT, Distribution
 from pgviz.symbolic import eps, x
-from pgviz.validation import check_positive, check_real
+from pgviz.validation import check_count, check_real_array
 
 __all__ = ["Gaussian", "Bernoulli", "Categorical", "Exponential", "ExpLinear"]
 
@@ -26,17 +26,12 @@ class Gaussian(Distribution):
     Score: ((x - mu)/sigma^2, ((x - mu)^2 - sigma^2)/sigma^3). Notebooks 01–03.
     """
 
+    PARAM_RANGES = {"mu": (-1e100, 1e100), "sigma": (1e-100, 1e100)}
+
     def __init__(self, mu: float = 0.0, sigma: float = 1.0):
-        mu = check_real(mu, "mu")
-        sigma = check_positive(sigma, "sigma")
         mu_s, sigma_s = sp.Symbol("mu", real=True), sp.Symbol("sigma", positive=True)
         log_p = -((x - mu_s) ** 2) / (2 * sigma_s**2) - sp.log(sigma_s) - sp.log(2 * sp.pi) / 2
         self._define((mu_s, sigma_s), (mu, sigma), log_p, sp.S.Reals, mu_s + sigma_s * eps, "standard_normal")
-
-    def _check_param_vector(self, theta):
-        check_real(theta[0], "mu")
-        check_positive(theta[1], "sigma")
-        return theta
 
 
 class Exponential(Distribution):
@@ -45,16 +40,14 @@ class Exponential(Distribution):
     log p(x; lambda) = log lambda - lambda x. Score: 1/lambda - x.
     """
 
+    PARAM_RANGES = {"rate": (1e-100, 1e100)}
+
     def __init__(self, rate: float = 1.0):
-        rate = check_positive(rate, "rate")
         rate_s = sp.Symbol("lambda", positive=True)
         log_p = sp.log(rate_s) - rate_s * x
-        self._define((rate_s,), (rate,), log_p, sp.Interval(0, sp.oo), eps / rate_s, "standard_exponential")
-        self.param_names = ("rate",)
-
-    def _check_param_vector(self, theta):
-        check_positive(theta[0], "rate")
-        return theta
+        self._define(
+            (rate_s,), (rate,), log_p, sp.Interval(0, sp.oo), eps / rate_s, "standard_exponential", names=("rate",)
+        )
 
 
 class Bernoulli(Distribution):
@@ -64,11 +57,9 @@ class Bernoulli(Distribution):
     """
 
     def __init__(self, logit: float = 0.0):
-        logit = check_real(logit, "logit")
         z = sp.Symbol("z", real=True)
         log_p = x * z - sp.log(1 + sp.exp(z))
-        self._define((z,), (logit,), log_p, sp.FiniteSet(0, 1))
-        self.param_names = ("logit",)
+        self._define((z,), (logit,), log_p, sp.FiniteSet(0, 1), names=("logit",))
 
 
 class Categorical(Distribution):
@@ -80,15 +71,12 @@ class Categorical(Distribution):
     """
 
     def __init__(self, logits: Sequence[float] = (0.0, 0.0, 0.0)):
-        if isinstance(logits, (str, bytes)) or not hasattr(logits, "__len__"):
-            raise TypeError(f"logits must be a sequence of at least 2 real numbers, got {type(logits).__name__}")
-        values = [check_real(v, f"logits[{k}]") for k, v in enumerate(logits)]
-        if len(values) < 2:
-            raise ValueError(f"logits must have at least 2 entries, got {len(values)}")
+        values = check_real_array(logits, "logits", ndim=1)
+        check_count(len(values), "the number of logits", 2, MAX_SUPPORT)
         z = sp.symbols(f"z_0:{len(values)}", real=True)
         log_p = sum(sp.KroneckerDelta(x, k) * z_k for k, z_k in enumerate(z)) - sp.log(sum(sp.exp(z_k) for z_k in z))
-        self._define(z, values, log_p, sp.FiniteSet(*range(len(values))))
-        self.param_names = tuple(f"logit_{k}" for k in range(len(values)))
+        names = tuple(f"logit_{k}" for k in range(len(values)))
+        self._define(z, values, log_p, sp.FiniteSet(*range(len(values))), names=names)
 
 
 class ExpLinear(Distribution):
@@ -101,20 +89,19 @@ class ExpLinear(Distribution):
     score is (0, a - E[a]): the feature minus its expectation, and alpha cancels. Notebook 01.
     """
 
+    PARAM_RANGES = {"alpha": (-1e100, 1e100), "beta": (-1e100, 1e100)}
+
     def __init__(self, alpha: float = 0.0, beta: float = 1.0, actions: Sequence[float] | None = None):
-        alpha = check_real(alpha, "alpha")
-        beta = check_real(beta, "beta")
         alpha_s, beta_s = sp.Symbol("alpha", real=True), sp.Symbol("beta", real=True)
         linear = alpha_s + beta_s * x
         if actions is None:
             self.is_normalized = False
             self._define((alpha_s, beta_s), (alpha, beta), linear, sp.S.Reals)
             return
-        if isinstance(actions, (str, bytes)) or not hasattr(actions, "__len__"):
-            raise TypeError(f"actions must be a sequence of distinct real numbers, got {type(actions).__name__}")
-        values = [check_real(a, f"actions[{k}]") for k, a in enumerate(actions)]
-        if len(values) < 2 or len(set(values)) != len(values):
-            raise ValueError(f"actions must hold at least 2 distinct numbers, got {values}")
+        values = check_real_array(actions, "actions", ndim=1).tolist()
+        check_count(len(values), "the number of actions", 2, MAX_SUPPORT)
+        if len(set(values)) != len(values) or max(abs(a) for a in values) > 1e100:
+            raise ValueError(f"actions must hold distinct numbers of size at most 1e100, got {values}")
         exact_actions = [sp.nsimplify(a, rational=True) for a in values]
         normalizer = sp.log(sum(sp.exp(linear.subs(x, a)) for a in exact_actions))
         self._define((alpha_s, beta_s), (alpha, beta), linear - normalizer, sp.FiniteSet(*exact_actions))
