@@ -23,7 +23,8 @@ def plot_gradient_convergence(estimates, standard_errors, exact, param_names=Non
     """Running REINFORCE estimate ĝ_m of each gradient component against m, with ±2 SE and the exact value.
 
     Args: estimates [M, P] (ĝ after m = 1..M episodes), standard_errors [M, P], exact [P],
-    param_names: P labels, m: a number of episodes to mark (optional). Returns (fig, ax).
+    param_names: P labels, m: a number of episodes to mark (optional). Returns (fig, ax). The
+    legend sits below the axes, outside the data (a widget's markers never pass under it).
     """
     estimates, standard_errors = np.asarray(estimates), np.asarray(standard_errors)
     exact = np.asarray(exact)
@@ -48,7 +49,7 @@ def plot_gradient_convergence(estimates, standard_errors, exact, param_names=Non
     ax.set_xlabel("number of sampled trajectories m")
     ax.set_ylabel("gradient component")
     ax.set_title(r"REINFORCE estimate $\hat g$ converges to the exact gradient (band: ±2 SE)")
-    ax.legend(loc="upper right", ncol=2, fontsize=9)
+    fig.legend(loc="outside lower center", ncols=num_params + 1, fontsize=9, frameon=False)
     return fig, ax
 
 
