@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import operator
 import struct
 import time
 import zlib
 
 import ipywidgets as widgets
 import numpy as np
+from matplotlib.axes import Axes
 from matplotlib.axis import Axis
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import Collection
 from matplotlib.layout_engine import PlaceHolderLayoutEngine
-from matplotlib.legend import Legend
-from matplotlib.spines import Spine
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+from matplotlib.text import Text
 from matplotlib.transforms import Bbox
 
 # zlib level for the PNG sent to the browser. Level 1 encodes a 640x360 figure about 2.5x faster
@@ -21,6 +24,9 @@ from matplotlib.transforms import Bbox
 # well under a millisecond.
 PNG_COMPRESS_LEVEL = 1
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+# Pixels added around a box for antialiasing (plus, for lines and patches, twice their width).
+PAD_PX = 2
+ZORDER = operator.attrgetter("zorder")  # the sort key of Figure.draw and Axes.draw
 
 
 def encode_png(rgba: np.ndarray, compress_level: int = PNG_COMPRESS_LEVEL) -> bytes:
@@ -52,57 +58,69 @@ def encode_png(rgba: np.ndarray, compress_level: int = PNG_COMPRESS_LEVEL) -> by
 
 
 class FigureApp:
-    """Base of the widget apps: owns a figure, an ``Image`` widget showing it, and the controls.
+    """Base of the widget apps: one figure, redrawn in place on every control change, shown as PNG.
 
-    A subclass builds its figure and artists in ``__init__``, then calls ``self._finish(controls)``;
-    it implements ``update()``, which recomputes (cheaply) and sets artist data in place. Any
-    control change calls :meth:`refresh`, which runs ``update`` and re-renders the PNG.
-    ``last_update_seconds`` holds the time of the last refresh (compute + draw + PNG encoding), and
-    ``update_seconds`` every refresh's time, oldest first (the first is the initial draw), for the
-    benchmarks and the browser test; ``update_cpu_seconds`` the same refreshes' CPU time of the
-    calling thread (what the work costs, whatever else the machine is doing).
+    A subclass builds its figure, artists and controls, then calls ``super().__init__(fig,
+    controls, moving, message)`` and implements ``update()``, which reads the controls and sets
+    artist data in place. ``moving``: the artists ``update()`` changes (direct children of the
+    figure's axes or of the figure), in groups that change together, in drawing order, e.g.
+    ``[curves, markers]``. A control change calls :meth:`refresh`: ``update()``, a redraw, a new
+    PNG in ``image``. ``last_update_seconds`` is the wall clock of the last refresh (compute, draw,
+    PNG), ``update_seconds`` that of every refresh, oldest first (the first is the initial draw),
+    ``update_cpu_seconds`` their CPU time of the calling thread.
 
-    Speed (the budget is 25 ms per refresh in Python), with no work asked of the subclass:
+    Drawing, within the budget of 25 ms of Python per refresh:
 
-    - The layout engine (constrained layout) runs once, before the first full draw, and the axes
-      positions are then kept (a subclass that sets a layout engine again, e.g. after new tick
-      labels, gets one more layout; ``freeze_layout = False`` lays out on every draw).
-    - Blitting: the artists that ``update()`` changes are found from matplotlib's own ``stale``
-      flags (``_finish`` draws once and runs ``update()`` to find them; any found later are
-      added). They are drawn over a cached picture of everything else (axes, ticks, labels,
-      legend), which is where most of the drawing time goes. Whenever something else changes -
-      axis limits or scales, an artist added or removed, a visibility, a legend, a spine, a
-      figure-level text - the whole figure is drawn again. Whatever is drawn above a changing
-      artist (by zorder) and overlaps it, e.g. a legend, is drawn again over it, so the picture
-      is the one a full draw gives (tests/test_figureapp.py compares pixels). ``_finish`` puts
-      grid lines and ticks below all data (``ax.set_axisbelow(True)``), so the axis is never
-      drawn again on a blit. ``blit = False`` in a subclass turns blitting off.
-    - One Agg draw per refresh, its pixels PNG-encoded directly by :func:`encode_png` at a fast
-      compression level (``savefig`` would draw again, filter every row and compress harder).
+    - A pending layout engine (constrained layout) runs before a full draw, then the positions are
+      kept; a subclass that sets the engine again (new title or tick label sizes) gets one more.
+    - A full draw caches a background: the figure without the moving artists and without the
+      static artists drawn after one of them (by zorder, as matplotlib draws) whose box meets
+      their clip boxes (or such a static's box), which are drawn over them. In the notebooks'
+      figures these are the two spines the data touch; titles, tick labels and the legends (below
+      the axes) stay in the background, and ``ax.set_axisbelow(True)`` keeps grid and ticks under
+      the data. Boxes are measured once per full draw, not per refresh.
+    - When only moving artists changed (``stale``), a refresh restores the picture cached before
+      the first changed group and draws the rest in full-draw order, so the pixels equal a full
+      draw (tests/test_figureapp.py compares them); moving the last group alone redraws only it.
+      Nothing changed: the same PNG.
+    - Anything else - a static artist's ``stale`` flag, axis limits, scales, labels, locators or
+      formatters, an artist added, removed, shown or hidden, the figure's size, a pending layout -
+      makes a full draw. Not seen: ``tick_params`` inside ``update()`` (use ``blit = False``).
+    - The Agg pixels go straight to :func:`encode_png` (``savefig`` would draw again and
+      compress harder). ``blit = False`` (class or instance attribute) draws everything on every
+      refresh: the reference the tests compare against.
     """
 
-    fig = None
-    freeze_layout = True
     blit = True
 
-    def _finish(self, controls: list[widgets.Widget], message: widgets.Widget | None = None) -> None:
-        self.controls = controls
-        self.image = widgets.Image(format="png", layout=widgets.Layout(width="auto"))
+    def __init__(self, fig, controls: list[widgets.Widget], moving, message: widgets.Widget | None = None):
+        if not isinstance(fig.canvas, FigureCanvasAgg):
+            FigureCanvasAgg(fig)
+        drawn = {id(c) for ax in fig.axes for c in ax.get_children()} | {id(c) for c in fig.get_children()}
+        self.moving = [list(group) for group in moving]
+        for artist in (a for group in self.moving for a in group):
+            if id(artist) not in drawn:
+                raise ValueError(f"moving must hold groups of children of fig's axes or of fig, got {artist!r}")
+        self.fig, self.controls = fig, list(controls)
         self.message = message if message is not None else widgets.HTML("")
+        self.image = widgets.Image(format="png", layout=widgets.Layout(width="auto"))
         self.update_seconds: list[float] = []
         self.update_cpu_seconds: list[float] = []
-        for ax in self.fig.axes:
-            # Grid and ticks under every data artist (scatter, bars and fills too), so that a
-            # changing artist never has the axis drawn over it: blitting then skips the axis.
-            ax.set_axisbelow(True)
-        for control in controls:
+        self.last_update_seconds = 0.0
+        self._over: list = []  # the artists drawn over the background, in drawing order
+        self._layers: list = []  # (position in _over, artists there) of each moving group
+        self._snapshots: dict = {}  # position in _over -> the picture of everything drawn before it
+        self._statics: list = []  # every other artist: a stale one means a full draw
+        self._drawn_signature = None
+        self._png = b""
+        for ax in fig.axes:
+            ax.set_axisbelow(True)  # grid and ticks under the data: never drawn over it
+        for control in self.controls:
             control.observe(lambda change: self.refresh(), names="value")
-        if self.blit and self.freeze_layout:
-            self._find_moving_artists()
-        self.refresh()
         self.widget = widgets.VBox(
-            [widgets.HBox(controls, layout=widgets.Layout(flex_flow="row wrap")), self.message, self.image]
+            [widgets.HBox(self.controls, layout=widgets.Layout(flex_flow="row wrap")), self.message, self.image]
         )
+        self.refresh()
 
     def update(self) -> None:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -113,291 +131,156 @@ class FigureApp:
         self.update()
         self.image.value = self.png_bytes()
         self.last_update_seconds = time.perf_counter() - start
-        if not hasattr(self, "update_seconds"):
-            self.update_seconds, self.update_cpu_seconds = [], []
         self.update_seconds.append(self.last_update_seconds)
         self.update_cpu_seconds.append(time.thread_time() - start_cpu)
-
-    # --- drawing ---------------------------------------------------------------------------------
 
     def png_bytes(self) -> bytes:
         """Draw what changed since the last call and return the whole figure PNG-encoded."""
         canvas = self.fig.canvas
-        if not isinstance(canvas, FigureCanvasAgg):
-            canvas = FigureCanvasAgg(self.fig)
-        if not (self.blit and self.freeze_layout and self._blit(canvas)):
+        engine = self.fig.get_layout_engine()
+        layout_pending = engine is not None and not isinstance(engine, PlaceHolderLayoutEngine)
+        if (
+            not self.blit
+            or layout_pending
+            or self._signature() != self._drawn_signature
+            or any(artist.stale for artist in self._statics)
+        ):
             self._full_draw(canvas)
-        return encode_png(np.asarray(canvas.buffer_rgba()))
+        else:
+            changed = [start for start, artists in self._layers if any(a.stale for a in artists)]
+            if not changed:
+                return self._png
+            canvas.restore_region(self._snapshots[min(changed)])
+            self._draw_over(canvas, min(changed))
+        self._png = encode_png(np.asarray(canvas.buffer_rgba()))
+        return self._png
 
-    def _children(self):
-        """(axes or None, artist) for every direct child of the figure's axes and of the figure."""
-        for ax in self.fig.axes:
-            for child in ax.get_children():
-                yield ax, child
-        for child in self.fig.get_children():
-            if child not in self.fig.axes:
-                yield None, child
+    # --- what a full draw leaves in the background ------------------------------------------------
 
     def _signature(self) -> tuple:
-        """What the cached background depends on beyond the artists' own ``stale`` flags.
-
-        The axes' limits, scales, children and their visibility, and for each axis its label and
-        tick locator/formatter objects (an axis is marked stale by any ``set_xlim``, even to the
-        same limits, so its own flag is not used). Not covered: ``tick_params`` changed inside
-        ``update()`` - set ``blit = False`` for that.
-        """
-        return tuple(
-            (
-                tuple(ax.viewLim.bounds),
-                ax.get_xscale(),
-                ax.get_yscale(),
-                ax.axison,
-                ax.get_frame_on(),
-                tuple((id(c), c.get_visible()) for c in ax.get_children()),
-                tuple(
-                    (
-                        axis.label.get_text(),
-                        axis.label.get_visible(),
-                        id(axis.major.locator),
-                        id(axis.major.formatter),
-                        id(axis.minor.locator),
-                        id(axis.minor.formatter),
-                    )
-                    for axis in (ax.xaxis, ax.yaxis)
-                ),
+        """What the background depends on that no static artist's ``stale`` flag reports: each
+        axes' limits, scales, axis switches, children and their visibility, and its axes' labels,
+        locators and formatters (an ``Axis`` is marked stale by any ``set_xlim``, even to the same
+        limits, so its flag is not used); the figure's children and size."""
+        axes = [
+            (tuple(ax.viewLim.bounds), ax.get_xscale(), ax.get_yscale(), ax.axison, ax.get_frame_on())
+            + tuple((id(c), c.get_visible()) for c in ax.get_children())
+            + tuple(
+                (axis.label.get_text(), axis.label.get_visible(), id(axis.major.locator), id(axis.major.formatter))
+                + (id(axis.minor.locator), id(axis.minor.formatter))
+                for axis in (ax.xaxis, ax.yaxis)
             )
             for ax in self.fig.axes
-        ) + (tuple((id(c), c.get_visible()) for c in self.fig.get_children()), self.fig.bbox.bounds)
-
-    @staticmethod
-    def _drawn(ax, artist) -> bool:
-        """Whether a full draw draws this artist (stale flags of undrawn ones never clear)."""
-        if not artist.get_visible():
-            return False  # a visibility change alters the signature instead
-        if ax is not None and isinstance(artist, Axis):
-            return ax.axison
-        if ax is not None and isinstance(artist, Spine):
-            return ax.axison and ax.get_frame_on()
-        return True
-
-    @staticmethod
-    def _can_move(ax, artist) -> bool:
-        """Artists that may be drawn over the background: an axes' data artists and texts."""
-        return ax is not None and artist is not ax.patch and not isinstance(artist, (Axis, Spine, Legend))
-
-    def _overlay(self) -> list:
-        """(axes or None, artist) to draw over the background, in matplotlib's drawing order.
-
-        For each axes holding a changing artist: every artist drawn at or after the first changing
-        one (sorted by zorder, as ``Axes.draw`` does); then the figure's own texts and legends.
-        Drawing them fresh over a background that lacks them gives the pixels of a full draw.
-        """
-        moving = {id(artist) for _, artist in self._moving}
-        overlay = []
-        for ax in self.fig.axes:
-            children = sorted(
-                (c for c in ax.get_children() if c is not ax.patch and self._drawn(ax, c)), key=lambda c: c.get_zorder()
-            )
-            first = next((i for i, c in enumerate(children) if id(c) in moving), None)
-            if first is not None:
-                overlay += [(ax, c) for c in children[first:]]
-        if overlay:
-            overlay += [
-                (None, c)
-                for c in sorted(self.fig.get_children(), key=lambda c: c.get_zorder())
-                if c not in self.fig.axes and c is not self.fig.patch and c.get_zorder() > 0 and c.get_visible()
-            ]
-        return overlay
-
-    def _find_moving_artists(self) -> None:
-        """Draw once, run ``update()``, and take the artists it marks stale out of the background
-        before the first refresh, so that the first slider move is already a blit."""
-        canvas = self.fig.canvas
-        if not isinstance(canvas, FigureCanvasAgg):
-            canvas = FigureCanvasAgg(self.fig)
-        engine = self.fig.get_layout_engine()
-        if engine is not None:  # the layout is computed by the first refresh, from update()'s state
-            self.fig.set_layout_engine("none")
-        canvas.draw()  # clears the stale flag of every artist it draws
-        if engine is not None:
-            self.fig.set_layout_engine(engine)
-        self.update()
-        self._moving = [
-            (ax, artist)
-            for ax, artist in self._children()
-            if artist.stale and self._drawn(ax, artist) and not isinstance(artist, Axis) and self._can_move(ax, artist)
         ]
-        for _, artist in self._moving:
-            artist.set_animated(True)
+        return (*axes, *((id(c), c.get_visible()) for c in self.fig.get_children()), self.fig.bbox.bounds)
 
-    @staticmethod
-    def _clip_bound(artist):
-        """The box an artist is clipped to (its clip box and the extent of its clip path), in
-        pixels, or None when it is not clipped."""
-        if not artist.get_clip_on():
-            return None
-        bounds = [artist.get_clip_box()]
-        path = artist.get_clip_path()
-        if path is not None and hasattr(path, "get_fully_transformed_path"):
-            bounds.append(path.get_fully_transformed_path().get_extents())
-        bounds = [b for b in bounds if b is not None]
-        if not bounds:
-            return None
-        return Bbox.intersection(*bounds) if len(bounds) == 2 else bounds[0]
-
-    @staticmethod
-    def _extent(artist, renderer):
-        """The artist's window extent padded by 2 px (antialiasing), or None when unknown.
-
-        A clipped artist is bounded by its clip box; a collection whose window extent matplotlib
-        leaves empty (a LineCollection, e.g. error bars) is measured from its data limits.
-        """
-        try:
-            extent = artist.get_window_extent(renderer)
-            ax = artist.axes
-            if (
-                (not np.all(np.isfinite(extent.extents)) or extent.x1 < extent.x0)
-                and isinstance(artist, Collection)
-                and ax is not None
-            ):
-                extent = artist.get_datalim(ax.transData).transformed(ax.transData)
-                width = max(np.max(artist.get_linewidth(), initial=0.0), 1.0) * renderer.points_to_pixels(1.0)
-                extent = extent.padded(width)
-            if not np.all(np.isfinite(extent.extents)) or extent.x1 < extent.x0:
-                if not (artist.get_visible() and getattr(artist, "get_text", lambda: "x")()):
-                    return Bbox.null()  # draws nothing
-                return None
-            clip = FigureApp._clip_bound(artist)
-            if clip is not None:  # e.g. data artists and ax.text, clipped to their axes; titles are not
-                clipped = Bbox.intersection(extent, clip.padded(2))
-                extent = clipped if clipped is not None else Bbox.null()
-            return extent.padded(2)
-        except Exception:  # noqa: BLE001 - unknown extent: assume it overlaps everything
-            return None
-
-    @staticmethod
-    def _overlap(a, b) -> bool:
-        if a is None or b is None:
-            return True
-        if a.x1 < a.x0 or b.x1 < b.x0 or not np.all(np.isfinite(a.extents)) or not np.all(np.isfinite(b.extents)):
-            return False  # Bbox.null(): nothing drawn
-        return a.overlaps(b)
-
-    def _covering(self, order, renderer, known: frozenset = frozenset()) -> set:
-        """ids of the static artists in ``order`` that must be drawn again on every blit: those
-        overlapping something drawn fresh below them (a changing artist or another such one).
-        Those in ``known`` (already drawn fresh on every blit) count as such without a check.
-
-        A clipped changing artist (a data artist or ``ax.text``: clipped to its axes) lies inside
-        its clip box, so it is measured (which costs a path transform or a text layout) only for
-        a static artist that overlaps that box.
-        """
-        moving = {id(artist) for _, artist in self._moving}
-        fresh, covering = [], set()  # fresh: [bound, artist or None, extent once measured]
-        for _, artist in order:
-            if id(artist) in moving:
-                clip = self._clip_bound(artist)
-                fresh.append([clip.padded(2) if clip is not None else None, artist, None])
+    def _draw_order(self) -> list:
+        """The figure's visible artists in the order ``Figure.draw`` and ``Axes.draw`` paint them."""
+        order = []
+        for child in sorted((c for c in self.fig.get_children() if c is not self.fig.patch), key=ZORDER):
+            if child not in self.fig.axes:
+                order.append(child)
                 continue
-            extent = self._static_extents.get(id(artist))
-            overlaps = id(artist) in known
-            for entry in [] if overlaps else fresh:
-                bound, fresh_artist, measured = entry
-                if not self._overlap(extent, bound):
-                    continue
-                if fresh_artist is not None and measured is None:
-                    entry[2] = measured = self._extent(fresh_artist, renderer)
-                if fresh_artist is None or self._overlap(extent, measured):
-                    overlaps = True
-                    break
-            if overlaps:
-                covering.add(id(artist))
-                fresh.append([extent, None, extent])
-        return covering
+            ax, frame = child, child.axison and child.get_frame_on()
+            skip = {id(ax.patch)} | ({id(s) for s in ax.spines.values()} if not frame else set())
+            skip |= {id(a) for a in (ax.xaxis, ax.yaxis)} if not ax.axison else set()
+            order += [ax.patch] if frame else []
+            order += sorted((c for c in ax.get_children() if id(c) not in skip), key=ZORDER)
+        return [artist for artist in order if artist.get_visible()]
 
-    def _set_overlay(self, order, covering: set) -> None:
-        moving = {id(artist) for _, artist in self._moving}
-        for _, artist in getattr(self, "_overlay_artists", []):
-            if id(artist) not in moving:
-                artist.set_animated(False)
-        self._covering_ids = covering
-        self._overlay_artists = [(ax, a) for ax, a in order if id(a) in moving or id(a) in covering]
-        for _, artist in self._overlay_artists:
-            artist.set_animated(True)  # left out of canvas.draw, so out of the background
+    def _plan(self, renderer) -> list:
+        """The artists to draw over the background, in drawing order: every moving artist and each
+        static one drawn after a moving artist whose box meets what is drawn over so far."""
+        moving = {id(artist) for group in self.moving for artist in group}
+        over, boxes = [], []
+        for artist in self._draw_order():
+            if id(artist) in moving:
+                box = _clip_box(artist)
+            elif not over or (isinstance(artist, Text) and not artist.get_text()):
+                continue  # below every moving artist, or draws nothing
+            else:
+                box = _extent(artist, renderer)
+                if not any(_meet(box, other) for other in boxes):
+                    continue
+            over.append(artist)
+            boxes.append(box)
+        return over
 
     def _full_draw(self, canvas) -> None:
-        blit = self.blit and self.freeze_layout
-        if not blit:  # blitting turned off after _finish: every artist back in the full draw
-            for _, artist in getattr(self, "_moving", []) + getattr(self, "_overlay_artists", []):
-                artist.set_animated(False)
-            self._moving, self._overlay_artists, self._background = [], [], None
-            canvas.draw()  # runs the layout engine, if any
-            engine = self.fig.get_layout_engine()
-            if self.freeze_layout and engine is not None and not isinstance(engine, PlaceHolderLayoutEngine):
-                self.fig.set_layout_engine("none")  # keep the positions just computed
-            return
+        """Lay out if due, draw the background, cache it and draw the moving artists over it."""
         engine = self.fig.get_layout_engine()
         if engine is not None and not isinstance(engine, PlaceHolderLayoutEngine):
-            # Lay the figure out now (what canvas.draw would do first), then keep the positions:
-            # "none" leaves a placeholder engine that does nothing.
-            engine.execute(self.fig)
-            self.fig.set_layout_engine("none")
-        # Artists removed from their axes are no longer drawn.
-        self._moving = [(ax, a) for ax, a in getattr(self, "_moving", []) if a.axes is ax]
-        moving = {id(artist) for _, artist in self._moving}
-        order = self._overlay()
+            engine.execute(self.fig)  # lay the figure out (what canvas.draw would do first) ...
+            self.fig.set_layout_engine("none")  # ... and keep the positions: a placeholder engine
         renderer = canvas.get_renderer()
-        # Positions are final: measure the static artists above the changing ones, and leave out
-        # of the background those that overlap a changing artist (or another one left out).
-        statics = [(ax, a) for ax, a in order if id(a) not in moving]
-        self._static_extents = {id(a): self._extent(a, renderer) for _, a in statics}
-        keep, self._keep_covering = getattr(self, "_keep_covering", set()), set()
-        self._set_overlay(order, self._covering(order, renderer) | keep)
+        self._set_over(self._plan(renderer) if self.blit else [])
         canvas.draw()
-        self._overlay_order = order
-        self._background = canvas.copy_from_bbox(self.fig.bbox)
+        if not self.blit:
+            self._drawn_signature = None  # blitting turned on again: a full draw first
+            return
+        over = self._plan(renderer)
+        if over != self._over:  # the draw moved an artist (a title above new tick labels): again
+            self._set_over(over)
+            canvas.draw()
+        moving = {id(artist) for group in self.moving for artist in group}
+        children = [*(c for ax in self.fig.axes for c in ax.get_children()), *self.fig.get_children()]
+        self._statics = [c for c in children if id(c) not in moving and not isinstance(c, (Axis, Axes))]
+        for artist in self._statics:
+            artist.stale = False  # drawn now, or drawing nothing (an empty text's flag stays set)
         self._drawn_signature = self._signature()
-        self._draw_overlay()
+        position = {id(artist): i for i, artist in enumerate(self._over)}
+        groups = [[artist for artist in group if id(artist) in position] for group in self.moving]
+        self._layers = [(min(position[id(a)] for a in group), group) for group in groups if group]
+        self._snapshots = {0: canvas.copy_from_bbox(self.fig.bbox)}
+        self._draw_over(canvas, 0)
 
-    def _draw_overlay(self) -> None:
-        for ax, artist in self._overlay_artists:
-            (ax if ax is not None else self.fig).draw_artist(artist)
+    def _set_over(self, over: list) -> None:
+        """Leave ``over`` (the artists to draw over the background) out of ``canvas.draw``."""
+        for artist in self._over:
+            artist.set_animated(False)
+        for artist in over:
+            artist.set_animated(True)
+        self._over = over
 
-    def _blit(self, canvas) -> bool:
-        """Draw only the changed artists over the cached background; False if a full draw is due."""
-        if getattr(self, "_background", None) is None or self._signature() != self._drawn_signature:
-            return False
-        moving = {id(artist) for _, artist in self._moving}
-        changed = [
-            (ax, artist)
-            for ax, artist in self._children()  # axes: see _signature
-            if artist.stale and self._drawn(ax, artist) and not isinstance(artist, Axis)
-        ]
-        new = [(ax, artist) for ax, artist in changed if id(artist) not in moving and self._can_move(ax, artist)]
-        if new:  # take them out of the background: draw it again without them
-            for _, artist in new:
-                artist.set_animated(True)
-            self._moving = self._moving + new
-            return False
-        if not all(self._can_move(ax, artist) for ax, artist in changed):
-            return False
-        # Only a static artist above a changing one, and not yet drawn fresh, can newly be covered.
-        uncovered = any(id(a) not in moving and id(a) not in self._covering_ids for _, a in self._overlay_order)
-        needed = (
-            self._covering(self._overlay_order, canvas.get_renderer(), frozenset(self._covering_ids))
-            if uncovered
-            else set()
-        )
-        if not needed <= self._covering_ids:
-            # A changing artist now overlaps another static one: draw the background again
-            # without it, keeping the ones drawn fresh so far (a superset is still exact).
-            self._keep_covering = self._covering_ids | needed
-            return False
-        canvas.restore_region(self._background)
-        self._draw_overlay()
-        return True
+    def _draw_over(self, canvas, start: int) -> None:
+        """Draw ``_over[start:]`` over the picture now on the canvas, keeping the picture found
+        before each later group, for a refresh that changes only that group and the ones after."""
+        renderer, starts = canvas.get_renderer(), {position for position, _ in self._layers}
+        for i in range(start, len(self._over)):
+            if i in starts and i > start:
+                self._snapshots[i] = canvas.copy_from_bbox(self.fig.bbox)
+            self._over[i].draw(renderer)
 
     def _ipython_display_(self):
         from IPython.display import display
 
         display(self.widget)
+
+
+def _clip_box(artist):
+    """The pixel box an artist is clipped to (clip box and clip path), padded; None if unclipped."""
+    path = artist.get_clip_path()
+    boxes = [artist.get_clip_box(), path.get_fully_transformed_path().get_extents() if path is not None else None]
+    boxes = [box for box in boxes if box is not None]
+    if not artist.get_clip_on() or not boxes:
+        return None
+    box = Bbox.intersection(*boxes) if len(boxes) == 2 else boxes[0]
+    return box.padded(PAD_PX) if box is not None else Bbox.null()  # null: clipped away, draws nothing
+
+
+def _extent(artist, renderer):
+    """The pixels a static artist may paint, padded; None when matplotlib does not say (a
+    collection's empty extent, say): then it is assumed to meet everything."""
+    if isinstance(artist, Axis):  # ticks and labels, and grid lines across its axes
+        box = Bbox.union([b for b in (artist.axes.bbox, artist.get_tightbbox(renderer)) if b is not None])
+    else:
+        box = artist.get_window_extent(renderer)
+    if not np.all(np.isfinite(box.extents)) or box.width < 0 or box.height < 0 or box.width + box.height == 0:
+        return None
+    width = np.max(artist.get_linewidth(), initial=0.0) if isinstance(artist, (Line2D, Patch, Collection)) else 0.0
+    return box.padded(PAD_PX + 2 * width * renderer.points_to_pixels(1.0))
+
+
+def _meet(a, b) -> bool:
+    """Whether two pixel boxes overlap (None: unknown, meets everything; a null box: nothing)."""
+    return a is None or b is None or (a.x0 <= a.x1 and b.x0 <= b.x1 and a.overlaps(b))

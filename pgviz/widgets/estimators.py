@@ -10,7 +10,7 @@ import numpy as np
 import sympy as sp
 
 from pgviz.convergence import convergence_data, draw_noise, running_at
-from pgviz.costs import COSTS, cost, cost_latex, parse_cost
+from pgviz.costs import COSTS, check_cost, cost, cost_latex, cost_text, parse_cost
 from pgviz.distributions import Distribution
 from pgviz.estimators import ESTIMATORS
 from pgviz.plots.estimators import plot_convergence
@@ -43,7 +43,8 @@ class ConvergenceApp(FigureApp):
     The 10^6 per-sample terms are computed once per (theta, f, component), on noise drawn once
     (moving theta moves the samples x = g(eps; theta), it does not draw new ones); moving N only
     looks up sums. The y limits stay while the curves fit and fill half of them (YLIM_MIN_FILL),
-    so a small theta step redraws only the curves.
+    so a small theta step redraws only the curves. Moving artists (see
+    :class:`pgviz.widgets.base.FigureApp`): the curves, then the markers at N.
     """
 
     def __init__(
@@ -80,10 +81,9 @@ class ConvergenceApp(FigureApp):
             raise ValueError(f"num_samples must be an int in [1, {max_samples}], got {num_samples!r}")
         if isinstance(f, str):
             f_text, f = f, parse_cost(f)
-        elif isinstance(f, sp.Expr):
-            f_text = str(f)
         else:
-            raise TypeError(f"f must be a SymPy expression in pgviz.x or text, got {type(f).__name__}")
+            f = check_cost(f, allow_callable=False)  # finite and real, in x only
+            f_text = cost_text(f)
         self.f, self.dist, self.max_samples, self.estimators = f, dist, int(max_samples), estimators
         self._parsed_text, self._parsed = f_text, f
         self._precomputed = None  # (key, data) of the next theta step, see precompute_theta
@@ -120,6 +120,7 @@ class ConvergenceApp(FigureApp):
             for name in estimators
         }
         self.vline = self.ax.axvline(num_samples, color=COLORS["highlight"], lw=1, zorder=3)
+        self._tick_label_width = 0  # the widest y tick label the layout was made for
         self._set_ylim(keep=False)
 
         controls_list = []
@@ -154,7 +155,7 @@ class ConvergenceApp(FigureApp):
         if "param" in controls:
             controls_list.append(self.param_menu)
         presets = [
-            (label if name == "linear" else f"{label}, k = {default:g}", str(cost(name, default)))
+            (label if name == "linear" else f"{label}, k = {default:g}", cost_text(cost(name, default)))
             for name, (_, default, label) in COSTS.items()
         ]
         self.cost_menu = widgets.Dropdown(
@@ -168,7 +169,9 @@ class ConvergenceApp(FigureApp):
             controls_list += [self.cost_menu, self.cost_text]
         self.readout = widgets.HTML("")
         self.error = ""
-        self._finish(controls_list, message=self.readout)
+        curves = [*self.bands.values(), *self.lines.values(), self.exact_line, self.exact_text]
+        markers = [artist for container in self.markers.values() for artist in container.get_children()]
+        super().__init__(self.fig, controls_list, moving=[curves, markers + [self.vline]], message=self.readout)
 
     # --- state ---------------------------------------------------------------------------------
     @property
@@ -310,7 +313,7 @@ class ConvergenceApp(FigureApp):
         # Tick labels wider than those the layout was made for: lay the figure out again.
         axis = self.ax.yaxis
         width = max(len(t) for t in axis.major.formatter.format_ticks(axis.major.locator()))
-        if width > getattr(self, "_tick_label_width", 0):
+        if width > self._tick_label_width:
             self._tick_label_width = width
             self.fig.set_layout_engine("constrained")
 
@@ -321,8 +324,7 @@ class ConvergenceApp(FigureApp):
         return {name: running_at(self.data, name, n) for name in self.estimators}
 
     def update(self) -> None:
-        if hasattr(self, "controls"):
-            self._read_controls()
+        self._read_controls()
         n = self.num_samples
         rows = []
         for name, (estimate, se) in self.current().items():

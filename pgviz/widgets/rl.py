@@ -18,7 +18,8 @@ __all__ = ["GradientConvergenceApp"]
 class GradientConvergenceApp(FigureApp):
     """A slider over the number of sampled trajectories m: ĝ_m moves toward the exact ∇J (notebook 04).
 
-    The episodes are sampled once (``max_m`` of them); moving the slider only moves markers.
+    The episodes are sampled once (``max_m`` of them); moving the slider only moves the markers
+    and the line at m (the legend sits below the axes, so nothing static is drawn over them).
     """
 
     def __init__(self, mdp: MDP, theta, features, rng: np.random.Generator, max_m: int = 5000, m: int = 10):
@@ -44,7 +45,8 @@ class GradientConvergenceApp(FigureApp):
             layout=widgets.Layout(width="420px"),
         )
         self.readout = widgets.HTML("")
-        self._finish([self.slider], message=self.readout)
+        moving = [artist for container in self.markers for artist in container.get_children()] + [self.vline]
+        super().__init__(self.fig, [self.slider], moving=[moving], message=self.readout)
 
     def update(self) -> None:
         m = self.slider.value
