@@ -42,3 +42,4 @@ from pgviz.studies import exact_variance
 
 # --- tabular MDPs, exact policy gradients, REINFORCE, the short corridor (notebooks 04-06)
 from pgviz import rl
+from pgviz import lm
