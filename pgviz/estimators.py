@@ -29,7 +29,7 @@ import numpy as np
 import sympy as sp
 
 from pgviz.costs import check_cost, cost_values
-from pgviz.distributions import Distribution, check_distribution, check_num_samples
+from pgviz.distributions import NOISE, Distribution, check_distribution, check_num_samples
 from pgviz.expectations import check_baseline, derivative_almost_everywhere, optimal_baseline
 from pgviz.symbolic import eps, numpy_function, x
 from pgviz.validation import check_choice, check_index, check_real_array, check_rng
@@ -84,7 +84,7 @@ def score_function_terms(f, dist: Distribution, samples, baseline=None) -> np.nd
     dist = check_distribution(dist)
     x_values = check_real_array(samples, "samples", ndim=1)  # [N]
     b = _baseline_vector(f, dist, check_baseline(baseline))  # [P]
-    return (cost_values(f, x_values)[:, None] - b) * dist.score(x_values)  # [N, P]
+    return _finite((cost_values(f, x_values)[:, None] - b) * dist.score(x_values))  # [N, P]
 
 
 def pathwise_terms(f, dist: Distribution, noise) -> np.ndarray:
@@ -103,7 +103,7 @@ def pathwise_terms(f, dist: Distribution, noise) -> np.ndarray:
         [fn(eps_values, *dist.param_vector) for fn in _jacobian_functions(dist.reparameterization, dist.param_symbols)],
         axis=-1,
     )  # dg/dtheta [N, P]
-    return derivative[:, None] * jacobian
+    return _finite(derivative[:, None] * jacobian)
 
 
 def score_function(f, dist: Distribution, num_samples: int, rng: np.random.Generator, baseline=None) -> np.ndarray:
@@ -124,9 +124,9 @@ def score_function(f, dist: Distribution, num_samples: int, rng: np.random.Gener
     rng = check_rng(rng)
     b = _baseline_vector(f, dist, check_baseline(baseline))  # [P]
     if dist.reparameterization is None:
-        return _score_terms_tabulated(f, dist, dist.sample(num_samples, rng), b)
+        return _finite(_score_terms_tabulated(f, dist, dist.sample(num_samples, rng), b))
     noise = dist.sample_noise(num_samples, rng)  # [N], the same draws as dist.sample(num_samples, rng)
-    return _score_terms_on_noise(f, dist, noise, b, range(dist.num_params))
+    return _finite(_score_terms_on_noise(f, dist, noise, b, range(dist.num_params)))
 
 
 def score_function_on_noise(f, dist: Distribution, noise, baseline=None, param=None) -> np.ndarray:
@@ -144,7 +144,7 @@ def score_function_on_noise(f, dist: Distribution, noise, baseline=None, param=N
     noise = _check_noise(noise, dist)
     columns = _check_param(param, dist)
     b = _baseline_vector(f, dist, check_baseline(baseline))
-    terms = _score_terms_on_noise(f, dist, noise, b, columns)
+    terms = _finite(_score_terms_on_noise(f, dist, noise, b, columns))
     return terms if param is None else terms[:, 0]
 
 
@@ -163,7 +163,7 @@ def pathwise(f, dist: Distribution, num_samples: int, rng: np.random.Generator) 
     dist = check_reparameterized(dist)
     num_samples = check_num_samples(num_samples)
     rng = check_rng(rng)
-    return _pathwise_terms(f, dist, dist.sample_noise(num_samples, rng), range(dist.num_params))
+    return _finite(_pathwise_terms(f, dist, dist.sample_noise(num_samples, rng), range(dist.num_params)))
 
 
 def pathwise_on_noise(f, dist: Distribution, noise, param=None) -> np.ndarray:
@@ -173,7 +173,7 @@ def pathwise_on_noise(f, dist: Distribution, noise, param=None) -> np.ndarray:
     dist = check_reparameterized(dist)
     noise = _check_noise(noise, dist)
     columns = _check_param(param, dist)
-    terms = _pathwise_terms(f, dist, noise, columns)
+    terms = _finite(_pathwise_terms(f, dist, noise, columns))
     return terms if param is None else terms[:, 0]
 
 
@@ -190,6 +190,16 @@ def check_reparameterized(dist) -> Distribution:
     return dist
 
 
+def _finite(terms: np.ndarray) -> np.ndarray:
+    """The terms, when every one is finite; else ValueError (f is undefined at some samples)."""
+    if not np.all(np.isfinite(terms)):
+        raise ValueError(
+            "f is not finite at some samples (e.g. log or sqrt of a negative number, a pole, an "
+            "overflow): the estimator has no finite terms there"
+        )
+    return terms
+
+
 def _check_noise(noise, dist: Distribution) -> np.ndarray:
     if dist.reparameterization is None:
         raise TypeError(
@@ -199,6 +209,11 @@ def _check_noise(noise, dist: Distribution) -> np.ndarray:
     noise = check_real_array(noise, "noise", ndim=1)
     if noise.size < 1:
         raise ValueError("noise must hold at least one draw (from dist.sample_noise)")
+    lowest = float(NOISE[dist.noise][2].inf)
+    if noise.min() < lowest:
+        raise ValueError(
+            f"noise must lie in the support of the {dist.noise.replace('_', ' ')} noise, [{lowest:g}, inf)"
+        )
     return noise
 
 

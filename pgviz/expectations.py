@@ -25,7 +25,7 @@ import sympy as sp
 
 from pgviz.costs import check_cost
 from pgviz.distributions import NOISE, Distribution, check_distribution
-from pgviz.symbolic import eps, numpy_function, x
+from pgviz.symbolic import check_expression, eps, numpy_function, x
 from pgviz.validation import check_choice, check_real
 
 __all__ = [
@@ -95,8 +95,45 @@ def _kinks(expr: sp.Expr) -> list[float]:
     return points
 
 
+#: The largest power of x an integrand may hold (f² s² of a cost of degree 20, and some room).
+MAX_INTEGRAND_DEGREE = 60
+#: The share of |E| the outermost panels may hold before the integrand counts as not decaying.
+TAIL_TOLERANCE = 1e-9
+
+
+def _poles(expr: sp.Expr) -> list[float]:
+    """Real x where expr divides by zero (zeros of polynomial denominators) or tan/cot/sec/csc blow
+    up; ``[inf]`` stands for the infinitely many poles of a trigonometric function of x."""
+    points = []
+    for power in expr.atoms(sp.Pow):
+        if power.base.has(x) and power.exp.is_number and power.exp.is_negative and power.base.is_polynomial(x):
+            coefficients = [complex(c) for c in sp.Poly(power.base, x).all_coeffs()]
+            points += [r.real for r in np.roots(coefficients) if abs(r.imag) < 1e-12] if len(coefficients) > 1 else []
+    if any(f.args[0].has(x) for f in expr.atoms(sp.tan, sp.cot, sp.sec, sp.csc)):
+        points.append(np.inf)
+    return points
+
+
+def _check_integrand(h: sp.Expr, dist: Distribution) -> None:
+    """Refuse, before any work, integrands whose expectation is out of reach or does not exist."""
+    degrees = [abs(float(p.exp)) for p in h.atoms(sp.Pow) if p.base.has(x) and p.exp.is_number]
+    if degrees and max(degrees) > MAX_INTEGRAND_DEGREE:
+        raise ValueError(
+            f"h has x to the power {max(degrees):g}; exact expectations take powers up to {MAX_INTEGRAND_DEGREE}"
+        )
+    low = float(dist.support.inf) if not dist.is_finite else -np.inf
+    poles = [p for p in _poles(h.subs(dist.subs)) if p >= low]
+    if poles:
+        where = "at infinitely many x" if np.inf in poles else f"at x = {min(poles):g}"
+        raise ValueError(f"h has a pole {where} where {type(dist).__name__} puts mass: E[h] does not exist")
+
+
 def quadrature_expectation(values_of_x, kinks_x: list[float], dist: Distribution) -> np.ndarray:
-    """E[h(x)] = int h(g(eps)) p_noise(eps) deps by composite Gauss-Legendre, split at the kinks."""
+    """E[h(x)] = int h(g(eps)) p_noise(eps) deps by composite Gauss-Legendre, split at the kinks.
+
+    ValueError when h is not finite at a node (log or sqrt of a negative number, say) or when the
+    integrand has not decayed in the outermost panels (E[h] may not exist, e.g. E[exp(x)] under
+    Exp(1)): the rule's answer would be a finite but meaningless number."""
     lower, upper = _NOISE_RANGE[dist.noise]
     inverse = numpy_function(inverse_reparameterization(dist.reparameterization), (x, *dist.param_symbols))
     kinks_eps = [float(inverse(np.array(c), *dist.param_vector)) for c in kinks_x]
@@ -107,10 +144,24 @@ def quadrature_expectation(values_of_x, kinks_x: list[float], dist: Distribution
     nodes = ((edges[:-1, None] + edges[1:, None]) / 2 + half * _NODES).ravel()  # [Q]
     weights = (half * _WEIGHTS).ravel()  # [Q]
     noise_density = numpy_function(sp.exp(NOISE[dist.noise][1]), (eps,))(nodes)
-    h = np.asarray(values_of_x(dist.transform(nodes)), dtype=float)  # [Q] or [Q, P]
-    w = weights * noise_density  # [Q]
-    # An elementwise product and sum, not a BLAS dot: BLAS threads stall on a busy machine.
-    return (w.reshape((-1,) + (1,) * (h.ndim - 1)) * h).sum(axis=0)
+    with np.errstate(all="ignore"):
+        h = np.asarray(values_of_x(dist.transform(nodes)), dtype=float)  # [Q] or [Q, P]
+    if not np.all(np.isfinite(h)):
+        raise ValueError(
+            f"h is not finite at some x where {type(dist).__name__} puts mass (a log or square root "
+            "of a negative number, a pole, an overflow): E[h] does not exist or is out of reach"
+        )
+    w = (weights * noise_density).reshape((-1,) + (1,) * (h.ndim - 1))  # [Q, 1...]
+    terms = w * h  # An elementwise product and sum, not a BLAS dot: BLAS threads stall on a busy machine.
+    outer = np.abs(terms[-2 * _NODES.size :]).sum(axis=0)
+    if dist.noise == "standard_normal":
+        outer = outer + np.abs(terms[: 2 * _NODES.size]).sum(axis=0)
+    if np.any(outer > TAIL_TOLERANCE * np.maximum(np.abs(terms).sum(axis=0), 1e-300)):
+        raise ValueError(
+            f"h grows so fast that h times the density of {type(dist).__name__} does not vanish in its "
+            "tails: E[h] may not exist (e.g. E[exp(x)] under Exp(1))"
+        )
+    return terms.sum(axis=0)
 
 
 def _moments(expr: sp.Expr, dist: Distribution) -> float:
@@ -136,10 +187,11 @@ def exact_expectation(h, dist: Distribution, method: str = "auto") -> float:
     if not is_expr and not callable(h):
         raise TypeError(f"h must be a SymPy expression in x or a callable, got {type(h).__name__}")
     if is_expr:
-        h = sp.sympify(h)
         extra = h.free_symbols - {x, *dist.param_symbols}
         if extra:
             raise ValueError(f"h may contain x and the parameters of dist only, not {sorted(map(str, extra))}")
+        h = check_expression(h, "h")
+        _check_integrand(h, dist)
     if method == "symbolic":
         if not is_expr:
             raise TypeError("method='symbolic' needs h as a SymPy expression")
@@ -148,10 +200,11 @@ def exact_expectation(h, dist: Distribution, method: str = "auto") -> float:
         if method in ("moments", "quadrature"):
             raise ValueError(f"method={method!r} is for continuous distributions; {type(dist).__name__} is finite")
         if is_expr:  # exact: substitute each support point and the parameters (K is small)
-            points = sorted(dist.support)
-            h_values = np.array([float(sp.N(h.subs(x, v).subs(dist.subs), 30)) for v in points])
+            h_values = _values_on_support(h.subs(dist.subs), dist)
         else:
             h_values = np.asarray(h(dist.support_values), dtype=float)
+        if not np.all(np.isfinite(h_values)):
+            raise ValueError(f"h is not finite at a support point of {type(dist).__name__}: E[h] does not exist")
         return float((dist.probabilities() * h_values).sum())
     if dist.reparameterization is None:
         if not is_expr:
@@ -168,13 +221,24 @@ def exact_expectation(h, dist: Distribution, method: str = "auto") -> float:
     return float(quadrature_expectation(h, [], dist))
 
 
+def _values_on_support(expr: sp.Expr, dist: Distribution) -> np.ndarray:
+    """A constant-parameter expression in x at every support point, to 30 digits (NaN where undefined)."""
+    values = []
+    for v in sorted(dist.support):
+        value = sp.N(expr.subs(x, v), 30)
+        values.append(float(value) if value.is_real and value.is_finite else np.nan)
+    return np.array(values)
+
+
 def score_moment(f, dist: Distribution, power_f: int, power_s: int, method: str) -> np.ndarray:
     """E[f^power_f * s_j^power_s] for each parameter j: [P]."""
     if dist.is_finite and method == "auto":  # exact enumeration over the K support points
         if isinstance(f, sp.Expr):
-            f_values = np.array([float(sp.N(f.subs(x, v), 30)) for v in sorted(dist.support)])  # [K]
+            f_values = _values_on_support(f, dist)  # [K]
         else:
             f_values = np.asarray(f(dist.support_values), dtype=float)
+        if not np.all(np.isfinite(f_values)):
+            raise ValueError(f"f is not finite at a support point of {type(dist).__name__}: E[f s] does not exist")
         product = f_values[:, None] ** power_f * dist.score(dist.support_values) ** power_s  # [K, P]
         return (dist.probabilities()[:, None] * product).sum(axis=0)
     if isinstance(f, sp.Expr):

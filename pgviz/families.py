@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
 import sympy as sp
 
 from pgviz.distributions import MAX_SUPPORT, Distribution
@@ -71,6 +72,8 @@ class Categorical(Distribution):
     """
 
     def __init__(self, logits: Sequence[float] = (0.0, 0.0, 0.0)):
+        if np.ndim(logits) != 1 or isinstance(logits, (str, bytes, dict)):
+            raise TypeError(f"logits must be a sequence of real numbers, got {type(logits).__name__}")
         values = check_real_array(logits, "logits", ndim=1)
         check_count(len(values), "the number of logits", 2, MAX_SUPPORT)
         z = sp.symbols(f"z_0:{len(values)}", real=True)
@@ -98,6 +101,8 @@ class ExpLinear(Distribution):
             self.is_normalized = False
             self._define((alpha_s, beta_s), (alpha, beta), linear, sp.S.Reals)
             return
+        if np.ndim(actions) != 1 or isinstance(actions, (str, bytes, dict)):
+            raise TypeError(f"actions must be a sequence of distinct real numbers, got {type(actions).__name__}")
         values = check_real_array(actions, "actions", ndim=1).tolist()
         check_count(len(values), "the number of actions", 2, MAX_SUPPORT)
         if len(set(values)) != len(values) or max(abs(a) for a in values) > 1e100:
