@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import numbers
 
 import ipywidgets as widgets
 import numpy as np
@@ -11,11 +10,11 @@ import sympy as sp
 
 from pgviz.convergence import convergence_data, draw_noise, running_at
 from pgviz.costs import COSTS, check_cost, cost, cost_latex, cost_text, parse_cost
-from pgviz.distributions import Distribution
+from pgviz.distributions import Distribution, check_distribution
 from pgviz.estimators import ESTIMATORS
 from pgviz.plots.estimators import plot_convergence
 from pgviz.plots.style import COLORS
-from pgviz.validation import check_rng
+from pgviz.validation import check_count, check_real_array, check_rng
 from pgviz.widgets.base import FigureApp
 
 __all__ = ["ConvergenceApp", "APP_CONTROLS"]
@@ -23,10 +22,9 @@ __all__ = ["ConvergenceApp", "APP_CONTROLS"]
 APP_CONTROLS = ("num_samples", "theta", "param", "cost")
 # Slider ranges for the parameters of the catalog's distributions (others: value -/+ 3).
 PARAM_RANGES = {"mu": (-3.0, 3.0), "sigma": (0.2, 3.0), "rate": (0.2, 5.0), "logit": (-4.0, 4.0)}
-# y limits: the bands (from N = 10 on) and the exact value, padded by YLIM_PAD of their range on
-# each side. They stay while the values fit and fill at least YLIM_MIN_FILL of them, so small
-# theta moves redraw only the curves (the reader sees them move against a fixed scale); new
-# limits get YLIM_PAD_NEW, so that the next small move fits too.
+# y limits: they stay while the bands (from N = 10 on) and the exact value, padded by YLIM_PAD of
+# their range, fit and fill YLIM_MIN_FILL of them, so small theta moves redraw only the curves
+# against a fixed scale; new limits get YLIM_PAD_NEW, so that the next small move fits too.
 YLIM_PAD, YLIM_PAD_NEW, YLIM_MIN_FILL = 0.04, 0.15, 0.5
 
 
@@ -42,8 +40,7 @@ class ConvergenceApp(FigureApp):
     any of "score_function", "score_function_baseline" (optimal constant baseline), "pathwise".
     The 10^6 per-sample terms are computed once per (theta, f, component), on noise drawn once
     (moving theta moves the samples x = g(eps; theta), it does not draw new ones); moving N only
-    looks up sums. The y limits stay while the curves fit and fill half of them (YLIM_MIN_FILL),
-    so a small theta step redraws only the curves. Moving artists (see
+    looks up sums; the y limits stay for small theta moves (YLIM_MIN_FILL). Moving artists (see
     :class:`pgviz.widgets.base.FigureApp`): the curves, then the markers at N.
     """
 
@@ -58,72 +55,44 @@ class ConvergenceApp(FigureApp):
         estimators=("score_function",),
         controls=("num_samples",),
     ):
-        if not isinstance(dist, Distribution):
-            raise TypeError(f"dist must be a pgviz Distribution, got {type(dist).__name__}")
-        rng = check_rng(rng)
-        if isinstance(controls, str):
-            controls = (controls,)
+        dist, rng = check_distribution(dist), check_rng(rng)
+        controls = (controls,) if isinstance(controls, str) else tuple(controls)
         unknown = [c for c in controls if c not in APP_CONTROLS]
         if unknown:
             raise ValueError(f"controls must be a subset of {APP_CONTROLS}, got {unknown}")
-        if isinstance(estimators, str):
-            estimators = (estimators,)
-        estimators = tuple(estimators)
+        estimators = (estimators,) if isinstance(estimators, str) else tuple(estimators)
         if "pathwise" in estimators and dist.reparameterization is None:
             raise TypeError(f"dist {type(dist).__name__} has no reparameterization: drop 'pathwise' from estimators")
-        if isinstance(max_samples, bool) or not isinstance(max_samples, numbers.Integral) or max_samples < 10:
-            raise ValueError(f"max_samples must be an int >= 10, got {max_samples!r}")
-        if (
-            isinstance(num_samples, bool)
-            or not isinstance(num_samples, numbers.Integral)
-            or not 1 <= num_samples <= max_samples
-        ):
-            raise ValueError(f"num_samples must be an int in [1, {max_samples}], got {num_samples!r}")
+        max_samples = check_count(max_samples, "max_samples", 10)
+        num_samples = check_count(num_samples, "num_samples", 1, max_samples)
         if isinstance(f, str):
             f_text, f = f, parse_cost(f)
         else:
             f = check_cost(f, allow_callable=False)  # finite and real, in x only
             f_text = cost_text(f)
-        self.f, self.dist, self.max_samples, self.estimators = f, dist, int(max_samples), estimators
+        self.f, self.dist, self.max_samples, self.estimators = f, dist, max_samples, estimators
         self._parsed_text, self._parsed = f_text, f
         self._precomputed = None  # (key, data) of the next theta step, see precompute_theta
         self.seed = int(rng.integers(2**62))
         self.param = param
         self.noise = draw_noise(dist, self.seed, self.max_samples)  # [M] or None: the draws every theta shares
-        self.data = convergence_data(f, dist, self.seed, param, self.max_samples, estimators, self.noise)
-        self._key = self._state_key()
+        self.data = self._data_at(f, dist, param)
+        self._key = (str(f), tuple(dist.param_vector), param)
 
-        param_labels = [sp.latex(s) for s in dist.param_symbols]
-        self.fig, self.ax = plot_convergence(
-            self.data["n_grid"],
-            self.data["running"],
-            self.data["running_se"],
-            self.data["exact"],
-            param_label=param_labels[param],
-            cost_label=cost_latex(f),
-        )
+        numbers = [self.data[key] for key in ("n_grid", "running", "running_se", "exact")]
+        labels = dict(param_label=sp.latex(dist.param_symbols[param]), cost_label=cost_latex(f))
+        self.fig, self.ax = plot_convergence(*numbers, **labels)
         self.lines = {name: line for name, line in zip(estimators, self.ax.lines)}
         self.bands = {name: band for name, band in zip(estimators, self.ax.collections)}
         self.exact_line, self.exact_text = self.ax.lines[len(estimators)], self.ax.texts[0]
+        style = dict(fmt="o", ms=7, capsize=4, mec=COLORS["marker_edge"], zorder=3)
         self.markers = {
-            name: self.ax.errorbar(
-                [num_samples],
-                [0.0],
-                yerr=[0.0],
-                fmt="o",
-                ms=7,
-                capsize=4,
-                color=COLORS[name],
-                mec=COLORS["marker_edge"],
-                zorder=3,
-            )
-            for name in estimators
+            name: self.ax.errorbar([num_samples], [0.0], yerr=[0.0], color=COLORS[name], **style) for name in estimators
         }
         self.vline = self.ax.axvline(num_samples, color=COLORS["highlight"], lw=1, zorder=3)
         self._tick_label_width = 0  # the widest y tick label the layout was made for
         self._set_ylim(keep=False)
 
-        controls_list = []
         self.slider = widgets.FloatLogSlider(
             value=num_samples,
             base=10,
@@ -135,8 +104,6 @@ class ConvergenceApp(FigureApp):
             continuous_update=True,
             layout=widgets.Layout(width="420px"),
         )
-        if "num_samples" in controls:
-            controls_list.append(self.slider)
         self.theta_sliders = []
         for name, value in zip(dist.param_names, dist.param_vector):
             low, high = PARAM_RANGES.get(name, (value - 3.0, value + 3.0))
@@ -144,16 +111,12 @@ class ConvergenceApp(FigureApp):
             self.theta_sliders.append(
                 widgets.FloatSlider(value=value, min=low, max=high, step=0.05, description=name, continuous_update=True)
             )
-        if "theta" in controls:
-            controls_list += self.theta_sliders
         self.param_menu = widgets.Dropdown(
             options=[(f"∂/∂{n}", p) for p, n in enumerate(dist.param_names)],
             value=param,
             description="gradient",
             layout=widgets.Layout(width="180px"),
         )
-        if "param" in controls:
-            controls_list.append(self.param_menu)
         presets = [
             (label if name == "linear" else f"{label}, k = {default:g}", cost_text(cost(name, default)))
             for name, (_, default, label) in COSTS.items()
@@ -166,12 +129,13 @@ class ConvergenceApp(FigureApp):
         )
         if "cost" in controls:
             self.cost_menu.observe(self._preset, names="value")
-            controls_list += [self.cost_menu, self.cost_text]
         self.readout = widgets.HTML("")
         self.error = ""
         curves = [*self.bands.values(), *self.lines.values(), self.exact_line, self.exact_text]
         markers = [artist for container in self.markers.values() for artist in container.get_children()]
-        super().__init__(self.fig, controls_list, moving=[curves, markers + [self.vline]], message=self.readout)
+        groups = [[self.slider], self.theta_sliders, [self.param_menu], [self.cost_menu, self.cost_text]]
+        controls = [w for name, group in zip(APP_CONTROLS, groups) if name in controls for w in group]
+        super().__init__(self.fig, controls, moving=[curves, markers + [self.vline]], message=self.readout)
 
     # --- state ---------------------------------------------------------------------------------
     @property
@@ -179,8 +143,9 @@ class ConvergenceApp(FigureApp):
         """The N the slider points at (rounded to an integer)."""
         return int(min(max(round(self.slider.value), 1), self.max_samples))
 
-    def _state_key(self):
-        return (str(self.f), tuple(self.dist.param_vector), self.param)
+    def _data_at(self, f, dist: Distribution, param: int) -> dict:
+        """The figure's numbers (:func:`pgviz.convergence.convergence_data`) on the app's samples."""
+        return convergence_data(f, dist, self.seed, param, self.max_samples, self.estimators, self.noise)
 
     def _preset(self, change) -> None:
         if change["new"]:
@@ -215,7 +180,7 @@ class ConvergenceApp(FigureApp):
             data = self._precomputed[1]
         else:
             try:
-                data = convergence_data(f, dist, self.seed, param, self.max_samples, self.estimators, self.noise)
+                data = self._data_at(f, dist, param)
             except (TypeError, ValueError) as error:
                 self.error = f"not updated: {error}"
                 return
@@ -235,20 +200,15 @@ class ConvergenceApp(FigureApp):
         computation. One such set is kept. TypeError/ValueError for a theta that is not P numbers
         in the distribution's domain; a theta where f is not finite at some sample is skipped
         (moving there shows the message)."""
-        if isinstance(theta, (str, bytes)) or not hasattr(theta, "__len__"):
+        if isinstance(theta, (str, bytes)) or np.ndim(theta) != 1:
             raise TypeError(f"theta must be a sequence of {self.dist.num_params} real numbers, got {theta!r}")
-        try:
-            theta = [round(float(v), 10) for v in theta]
-        except (TypeError, ValueError) as error:
-            raise TypeError(
-                f"theta must be a sequence of {self.dist.num_params} real numbers, got {theta!r}"
-            ) from error
+        theta = [round(float(v), 10) for v in check_real_array(theta, "theta")]  # as _read_controls rounds
         dist = self.dist.with_params(theta)  # raises for a wrong length or a value outside the domain
         key = (str(self.f), tuple(dist.param_vector), self.param)
         if key == self._key or (self._precomputed is not None and self._precomputed[0] == key):
             return
         try:
-            data = convergence_data(self.f, dist, self.seed, self.param, self.max_samples, self.estimators, self.noise)
+            data = self._data_at(self.f, dist, self.param)
         except (TypeError, ValueError):
             return
         self._precomputed = (key, data)
@@ -302,12 +262,9 @@ class ConvergenceApp(FigureApp):
         low, high = min(lows + [data["exact"]]), max(highs + [data["exact"]])
         span = high - low + 1e-9
         current_low, current_high = self.ax.get_ylim()
-        if (
-            keep
-            and current_low <= low - YLIM_PAD * span
-            and high + YLIM_PAD * span <= current_high
-            and (1 + 2 * YLIM_PAD) * span >= YLIM_MIN_FILL * (current_high - current_low)
-        ):
+        fits = current_low <= low - YLIM_PAD * span and high + YLIM_PAD * span <= current_high
+        fills = (1 + 2 * YLIM_PAD) * span >= YLIM_MIN_FILL * (current_high - current_low)
+        if keep and fits and fills:
             return
         self.ax.set_ylim(low - YLIM_PAD_NEW * span, high + YLIM_PAD_NEW * span)
         # Tick labels wider than those the layout was made for: lay the figure out again.
