@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import sympy as sp
 
 from pgviz.distributions import Distribution
-from pgviz.symbolic import simplify_zero, x
+from pgviz.symbolic import check_expression, simplify_zero, x
 
 __all__ = [
     "IdentityCheck",
@@ -139,9 +139,7 @@ def log_derivative_trick(dist: Distribution, f, symbolic: bool = True) -> list[L
     Notebook 01. Returns one :class:`LogDerivativeTrick` per parameter.
     """
     _require_normalized(dist)
-    f = sp.sympify(f)
-    if not isinstance(f, sp.Expr) or not f.free_symbols <= {x}:
-        raise ValueError(f"f must be a SymPy expression in x only, got {f}")
+    f = check_expression(f, "f", (x,))
     subs = {} if symbolic else dist.subs
     log_p = dist.log_prob_expr
     p = dist.density_expr

@@ -16,7 +16,7 @@ import numpy as np
 import sympy as sp
 
 from pgviz.costs import check_cost
-from pgviz.distributions import Distribution, check_distribution, check_num_samples
+from pgviz.distributions import MAX_SAMPLES, Distribution, check_distribution, check_num_samples
 from pgviz.estimators import ESTIMATORS, check_estimator, check_reparameterized, pathwise, score_function
 from pgviz.expectations import (
     check_baseline,
@@ -29,7 +29,7 @@ from pgviz.expectations import (
     score_moment,
 )
 from pgviz.symbolic import exact_rational, numpy_function, x
-from pgviz.validation import check_count, check_rng
+from pgviz.validation import check_count, check_real_array, check_rng
 
 __all__ = [
     "exact_variance",
@@ -85,6 +85,23 @@ def exact_variance(
     return np.maximum(second - gradient**2, 0.0)
 
 
+#: The most values of k a variance curve is computed at (each costs one quadrature column).
+MAX_K_VALUES = 10_000
+
+
+def _check_work(num_draws: int, what: str) -> None:
+    """Refuse, before any work, a study that would draw more than MAX_SAMPLES samples in all."""
+    if num_draws > MAX_SAMPLES:
+        raise ValueError(f"{what} = {num_draws:,} samples; a study draws at most {MAX_SAMPLES:,} (about a minute)")
+
+
+def _check_k_values(k_values) -> np.ndarray:
+    """The values of k: a finite 1-d array of at most MAX_K_VALUES numbers."""
+    k_values = check_real_array(k_values, "k_values").reshape(-1)
+    check_count(k_values.size, "len(k_values)", 1, MAX_K_VALUES)
+    return k_values
+
+
 def _run(name: str, f, dist: Distribution, num_samples: int, rng: np.random.Generator) -> np.ndarray:
     """Per-sample terms [N, P] of the registered estimator ``name`` on fresh samples."""
     entry = check_estimator(name)
@@ -107,7 +124,8 @@ def repeated_estimates(
     """
     check_estimator(estimator)
     num_samples = check_num_samples(num_samples)
-    num_repeats = check_num_samples(num_repeats)
+    num_repeats = check_num_samples(num_repeats, "num_repeats")
+    _check_work(num_samples * num_repeats, "num_samples x num_repeats")
     rng = check_rng(rng)
     terms = _run(estimator, f, dist, num_samples * num_repeats, rng)  # [R*N, P]
     return terms.reshape(num_repeats, num_samples, -1).mean(axis=1)
@@ -123,11 +141,14 @@ def rms_error_vs_n(
     f = check_cost(f)
     dist = check_distribution(dist)
     check_estimator(estimator)
-    check_num_samples(num_repeats)
+    num_repeats = check_num_samples(num_repeats, "num_repeats")
     rng = check_rng(rng)
+    if isinstance(n_values, (str, bytes, dict)):
+        raise TypeError(f"n_values must be whole numbers >= 1, got {type(n_values).__name__}")
     n_values = [
         check_count(n.item() if isinstance(n, np.generic) else n, "n_values[i]") for n in np.atleast_1d(n_values)
     ]
+    _check_work(sum(n_values) * num_repeats, "sum(n_values) x num_repeats")
     exact = exact_gradient(f, dist)
     return np.array(
         [
@@ -162,7 +183,7 @@ def exact_variance_curve(
     dist = check_distribution(dist)
     if dist.reparameterization is None:
         raise TypeError(f"dist {type(dist).__name__} has no reparameterization")
-    k_values = np.asarray(k_values, dtype=float).reshape(-1)  # [K]
+    k_values = _check_k_values(k_values)  # [K]
     args = (x, *dist.param_symbols, k_symbol)
     theta = dist.param_vector
 
@@ -200,11 +221,10 @@ def sampled_variances(
     dist = check_distribution(dist)
     num_samples = check_num_samples(num_samples)
     rng = check_rng(rng)
+    k_values = _check_k_values(k_values)
+    _check_work(num_samples * k_values.size, "num_samples x len(k_values)")
     return np.array(
-        [
-            _run(estimator, f.subs(k_symbol, exact_rational(float(k))), dist, num_samples, rng).var(0)
-            for k in np.asarray(k_values, dtype=float).reshape(-1)
-        ]
+        [_run(estimator, f.subs(k_symbol, exact_rational(float(k))), dist, num_samples, rng).var(0) for k in k_values]
     )
 
 
@@ -228,7 +248,9 @@ def variance_study(
     _check_family(f, k_symbol)
     dist = check_distribution(dist)
     rng = check_rng(rng)
-    k_values = np.asarray(k_values, dtype=float).reshape(-1)
+    k_values = _check_k_values(k_values)
+    num_samples = check_num_samples(num_samples)
+    _check_work(num_samples * num_sampled * len(ESTIMATORS), "num_samples x num_sampled x 3 estimators")
     picks = k_values[np.linspace(0, k_values.size - 1, num_sampled).round().astype(int)]
     exact = {name: exact_variance_curve(f, k_symbol, k_values, dist, name) for name in ESTIMATORS}
     sampled = {
