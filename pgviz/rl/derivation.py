@@ -18,6 +18,7 @@ import sympy as sp
 from pgviz.rl.enumeration import EnumeratedTrajectories, check_trajectories
 from pgviz.rl.examples import short_corridor
 from pgviz.rl.mdp import MDP, check_features, check_mdp
+from pgviz.symbolic import check_expression
 from pgviz.validation import check_count, check_index
 
 __all__ = [
@@ -34,6 +35,8 @@ __all__ = [
 ]
 
 theta = sp.Symbol("theta", real=True)
+#: The longest trajectory written out term by term (3 terms a step; SymPy differentiates each).
+MAX_HORIZON = 50
 
 
 class StartDistribution(sp.Function):
@@ -69,7 +72,7 @@ def trajectory_terms(horizon: int) -> list[tuple[str, sp.Expr, sp.Expr]]:
     ``"dynamics"``, in the order μ(s_0), π(a_0|s_0), P(s_1|s_0, a_0), π(a_1|s_1), ... (notebook 04).
     The derivatives of the ``"start"`` and ``"dynamics"`` terms are 0: the dynamics drop out.
     """
-    horizon = check_count(horizon, "horizon")
+    horizon = check_count(horizon, "horizon", 1, MAX_HORIZON)
     s = sp.symbols(f"s_0:{horizon + 1}")
     a = sp.symbols(f"a_0:{horizon}")
     terms = [("start", sp.log(StartDistribution(s[0])))]
@@ -181,9 +184,16 @@ def symbolic_state_values(mdp: MDP, pi) -> sp.Matrix:
         V as a SymPy Matrix [S] (0 at terminal states), simplified.
     """
     check_mdp(mdp)
-    pi = sp.Matrix(pi)
-    if pi.shape != (mdp.num_states, mdp.num_actions):
-        raise ValueError(f"pi must have shape [{mdp.num_states}, {mdp.num_actions}], got {pi.shape}")
+    rows = pi.tolist() if isinstance(pi, sp.MatrixBase) else pi
+    if not isinstance(rows, (list, tuple)) or not all(isinstance(row, (list, tuple)) for row in rows):
+        raise TypeError("pi must be a SymPy Matrix or a nested list [S, A] of SymPy expressions and numbers")
+    shape = (mdp.num_states, mdp.num_actions)
+    if len(rows) != shape[0] or any(len(row) != shape[1] for row in rows):
+        raise ValueError(f"pi must have shape [{shape[0]}, {shape[1]}] (states x actions)")
+    # Entries checked one by one: text would reach sympify, which evaluates it.
+    pi = sp.Matrix(
+        [[check_expression(entry, f"pi[{s}][{a}]") for a, entry in enumerate(row)] for s, row in enumerate(rows)]
+    )
     values = sp.symbols(f"V_0:{mdp.num_states}")
     gamma = sp.nsimplify(mdp.gamma)
     equations = []
