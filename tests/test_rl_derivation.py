@@ -1,4 +1,9 @@
-"""pgviz.trajectories: the SymPy derivation of ∇ log P(τ) and the corridor's J(p)."""
+"""pgviz.rl.derivation: the SymPy derivation of ∇ log P(τ) and the corridor's J(p).
+
+Truths used: the numeric score and probability of each enumerated trajectory of tiny_mdp;
+Sutton & Barto's Example 13.1 (J(p) = (2p − 4)/(p(1 − p)), p* = 2 − √2, the ε-greedy values −44 and −82);
+the linear Bellman solve of pgviz.rl.exact.
+"""
 
 import numpy as np
 import pytest
@@ -12,7 +17,7 @@ from pgviz.rl import derivation
 def test_dynamics_and_start_terms_have_zero_derivative_policy_terms_do_not(horizon):
     terms = derivation.trajectory_terms(horizon)
     assert len(terms) == 1 + 2 * horizon  # μ(s0), then π and P for every step
-    for kind, term, derivative in terms:
+    for kind, _term, derivative in terms:
         if kind == "policy":
             assert derivative != 0 and derivative.has(derivation.theta)
         else:
@@ -43,7 +48,7 @@ def test_concrete_trajectory_gradient_equals_numeric_score_and_probability():
         assert float(concrete["probability"].subs(values)) == pytest.approx(
             trajectories.probabilities(pi)[k], rel=1e-12
         )
-    with pytest.raises(ValueError, match="index must be in"):
+    with pytest.raises(ValueError, match="index must be an integer index in"):
         derivation.concrete_trajectory(trajectories, 10, features)
 
 

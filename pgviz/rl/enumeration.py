@@ -180,15 +180,15 @@ def match_trajectories(trajectories: EnumeratedTrajectories, episodes: Episodes)
     check_trajectories(trajectories)
     check_episodes(episodes)
     horizon = trajectories.actions.shape[1]
-    if episodes.states.shape[1] > horizon:
-        return np.full(len(episodes), -1)
-    pad = horizon - episodes.states.shape[1]
+    fits = episodes.lengths <= horizon  # [N]: a longer episode is no enumerated trajectory
+    pad = max(horizon - episodes.states.shape[1], 0)
     actions = np.pad(np.where(episodes.mask, episodes.actions, -1), ((0, 0), (0, pad)), constant_values=-1)
     states = np.pad(np.where(episodes.mask, episodes.states, -1), ((0, 0), (0, pad)), constant_values=-1)
+    actions, states = actions[:, :horizon], states[:, :horizon]  # [N, H]
     enumerated_states = np.where(trajectories.actions >= 0, trajectories.states[:, :-1], -1)  # [K, H]
     same = np.all(actions[:, None, :] == trajectories.actions[None], axis=2) & np.all(
         states[:, None, :] == enumerated_states[None], axis=2
     )  # [N, K]
     # Episodes do not store the final (terminal) state: a match must be unique to count
     unique = same.sum(axis=1) == 1
-    return np.where(unique, np.argmax(same, axis=1), -1)
+    return np.where(unique & fits, np.argmax(same, axis=1), -1)
