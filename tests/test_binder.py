@@ -23,9 +23,9 @@ import re
 import shutil
 import stat
 import sys
-import tomllib
 
 import pytest
+import tomllib
 import yaml
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]

@@ -1,26 +1,44 @@
-"""Each catalog distribution against independent truths: finite differences of its own log_prob,
-closed-form Fisher informations, exact probabilities, and seeded sampling moments (5 SE)."""
+"""Each catalog distribution against independent truths: the standard library's normal density and
+the exponential's closed form, finite differences of its own log_prob, closed-form Fisher
+informations, exact probabilities, textbook moments of seeded samples (5 SE), and the change of
+variables of each reparameterization (which must also reject a wrong map)."""
+
+import copy
+import math
+import statistics
 
 import numpy as np
 import pytest
 import sympy as sp
 
 import pgviz
-from pgviz.distributions import Distribution
-from pgviz.symbolic import x
+from pgviz.distributions import Distribution, softmax
+from pgviz.symbolic import eps, x
 
 SEED = 20261122
 
 
+# One instance of every family, built (and its SymPy expressions compiled) once; random_catalog
+# moves the parameters with with_params, which copies the instance.
+CATALOG = [
+    pgviz.Gaussian(0.0, 1.0),
+    pgviz.Exponential(1.0),
+    pgviz.Bernoulli(0.0),
+    pgviz.Categorical([0.0, 0.0, 0.0, 0.0]),
+    pgviz.ExpLinear(0.0, 1.0),
+    pgviz.ExpLinear(0.0, 1.0, actions=(-1.0, 0.0, 0.5, 2.0)),
+]
+
+
 def random_catalog(rng):
-    """One instance of every catalog distribution at a random parameter point."""
+    """One instance of every catalog distribution at a random parameter point (the order of CATALOG)."""
     return [
-        pgviz.Gaussian(mu=rng.uniform(-2, 2), sigma=rng.uniform(0.3, 3)),
-        pgviz.Exponential(rate=rng.uniform(0.2, 4)),
-        pgviz.Bernoulli(logit=rng.uniform(-3, 3)),
-        pgviz.Categorical(logits=rng.uniform(-2, 2, size=4)),
-        pgviz.ExpLinear(alpha=rng.uniform(-1, 1), beta=rng.uniform(-1, 1)),
-        pgviz.ExpLinear(alpha=rng.uniform(-1, 1), beta=rng.uniform(-1, 1), actions=(-1.0, 0.0, 0.5, 2.0)),
+        CATALOG[0].with_params([rng.uniform(-2, 2), rng.uniform(0.3, 3)]),
+        CATALOG[1].with_params([rng.uniform(0.2, 4)]),
+        CATALOG[2].with_params([rng.uniform(-3, 3)]),
+        CATALOG[3].with_params(rng.uniform(-2, 2, size=4)),
+        CATALOG[4].with_params(rng.uniform(-1, 1, size=2)),
+        CATALOG[5].with_params(rng.uniform(-1, 1, size=2)),
     ]
 
 
@@ -30,6 +48,35 @@ def points_in_support(dist, rng):
     if dist.support.inf == 0:
         return rng.exponential(2.0, size=7)
     return rng.normal(0.0, 3.0, size=7)
+
+
+@pytest.mark.parametrize("mu, sigma", [(0.0, 1.0), (-1.3, 0.4), (2.5, 3.0)])
+def test_gaussian_log_prob_is_the_log_of_the_standard_library_density(mu, sigma):
+    """log p(x) = log NormalDist(mu, sigma).pdf(x), the density of Python's statistics module."""
+    points = np.array([-4.0, -1.0, -0.25, 0.0, 0.5, 1.7, 6.0])
+    expected = [math.log(statistics.NormalDist(mu, sigma).pdf(v)) for v in points]
+    np.testing.assert_allclose(pgviz.Gaussian(mu, sigma).log_prob(points), expected, rtol=1e-13, atol=1e-14)
+
+
+@pytest.mark.parametrize("rate", [0.3, 1.0, 4.5])
+def test_exponential_log_prob_is_the_closed_form(rate):
+    """log p(x) = log(rate) - rate x on [0, inf); the density integrates to 1 - exp(-rate b) up to b."""
+    points = np.array([0.0, 0.1, 1.0, 2.5, 10.0])
+    expected = [math.log(rate) - rate * v for v in points]
+    np.testing.assert_allclose(pgviz.Exponential(rate).log_prob(points), expected, rtol=1e-14, atol=1e-15)
+    grid = np.linspace(0.0, 2.0, 20_001)
+    density = np.exp(pgviz.Exponential(rate).log_prob(grid))
+    trapezoid = (density[:-1] + density[1:]).sum() / 2 * (grid[1] - grid[0])
+    assert trapezoid == pytest.approx(1 - math.exp(-2 * rate), rel=1e-7)
+
+
+def test_softmax_is_the_closed_form_and_does_not_overflow():
+    """exp(z_k) / sum_j exp(z_j) row by row; logits near 1000 give the same as near 0 (shift invariance)."""
+    logits = np.array([[0.0, 1.0, -2.0], [0.5, 0.5, 0.5]])
+    expected = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(softmax(logits), expected, rtol=1e-15)
+    np.testing.assert_allclose(softmax(logits + 1000.0), expected, rtol=1e-13)
+    np.testing.assert_allclose(softmax(np.array([1000.0, 1001.0])), [1 / (1 + math.e), math.e / (1 + math.e)])
 
 
 @pytest.mark.parametrize("trial", range(5))
@@ -87,7 +134,7 @@ def test_score_mean_zero_and_fisher_identity_hold_symbolically(dist):
 
 def test_fisher_information_closed_forms():
     """Textbook Fisher informations: N(mu, sigma): diag(1/sigma^2, 2/sigma^2); Exp(rate): 1/rate^2;
-    Bernoulli(logit z): p(1 - p) with p = sigmoid(z); Categorical: diag(p) - p p^derivation."""
+    Bernoulli(logit z): p(1 - p) with p = sigmoid(z); Categorical: diag(p) - p p^T."""
     sigma, rate, z = 1.7, 2.5, 0.8
     np.testing.assert_allclose(
         np.array(pgviz.fisher_information(pgviz.Gaussian(0.3, sigma), symbolic=False), dtype=float),
@@ -148,19 +195,36 @@ def test_normalized_exp_linear_score_is_feature_minus_its_mean():
     np.testing.assert_allclose(as_written.log_prob(actions), 0.3 + 0.8 * actions)
 
 
+def textbook_moments(dist):
+    """(E[x], E[x^2]) in closed form: N(mu, sigma): mu, mu^2 + sigma^2; Exp(rate): 1/rate, 2/rate^2;
+    a finite support: sum_k p_k v_k and sum_k p_k v_k^2 with p the sigmoid/softmax of the logits."""
+    theta = dist.param_vector
+    if isinstance(dist, pgviz.Gaussian):
+        return theta[0], theta[0] ** 2 + theta[1] ** 2
+    if isinstance(dist, pgviz.Exponential):
+        return 1 / theta[0], 2 / theta[0] ** 2
+    values = dist.support_values
+    if isinstance(dist, pgviz.Bernoulli):
+        probabilities = np.array([1 - 1 / (1 + np.exp(-theta[0])), 1 / (1 + np.exp(-theta[0]))])
+    elif isinstance(dist, pgviz.Categorical):
+        probabilities = np.exp(theta) / np.exp(theta).sum()
+    else:  # the normalized exp-linear policy: exp(alpha + beta a) / sum_b exp(alpha + beta b)
+        probabilities = np.exp(theta[0] + theta[1] * values) / np.exp(theta[0] + theta[1] * values).sum()
+    return probabilities @ values, probabilities @ values**2
+
+
 @pytest.mark.parametrize("trial", range(3))
 def test_samples_have_the_exact_moments(trial):
-    """Sample means of x and x^2 from 2e5 seeded draws lie within 5 SE of E[x], E[x^2] computed exactly."""
+    """Sample means of x and x^2 from 2e5 seeded draws lie within 5 SE of the textbook E[x], E[x^2]."""
     rng = np.random.default_rng([SEED, 100 + trial])
     for dist in random_catalog(rng):
         if not dist.is_normalized:
             continue
         draws = dist.sample(200_000, rng)
-        for moment in (x, x**2):
-            exact = float(dist.expectation(moment))
-            values = draws ** int(sp.degree(moment, x))
+        for power, exact in zip((1, 2), textbook_moments(dist)):
+            values = draws**power
             se = values.std(ddof=1) / np.sqrt(len(values))
-            assert abs(values.mean() - exact) < 5 * se, (dist, moment)
+            assert abs(values.mean() - exact) < 5 * se, (dist, power)
 
 
 def test_finite_sampling_frequencies_match_probabilities():
@@ -174,9 +238,27 @@ def test_finite_sampling_frequencies_match_probabilities():
 
 
 def test_reparameterizations_carry_the_noise_density():
-    assert pgviz.Gaussian(0.2, 1.3).check_reparameterization()
-    assert pgviz.Exponential(0.7).check_reparameterization()
+    """log p(g(eps)) + log |dg/deps| = log p_noise(eps) holds for the catalog's maps, and for
+    mu - sigma eps too (the normal noise is symmetric); it fails for maps with the wrong scale."""
+    gaussian, exponential = pgviz.Gaussian(0.2, 1.3), pgviz.Exponential(0.7)
+    assert gaussian.check_reparameterization() and exponential.check_reparameterization()
+    mu, sigma = gaussian.param_symbols
+    (rate,) = exponential.param_symbols
+    for dist, wrong in [
+        (gaussian, mu + sigma**2 * eps),
+        (gaussian, mu + 2 * sigma * eps),
+        (gaussian, sigma * eps),
+        (exponential, eps / rate**2),
+    ]:
+        changed = copy.copy(dist)
+        changed.reparameterization = wrong
+        assert changed.check_reparameterization() is False, wrong
+    mirrored = copy.copy(gaussian)
+    mirrored.reparameterization = mu - sigma * eps
+    assert mirrored.check_reparameterization() is True
     assert pgviz.Bernoulli(0.0).reparameterization is None
+    with pytest.raises(TypeError, match="no reparameterization"):
+        pgviz.Bernoulli(0.0).check_reparameterization()
 
 
 def test_sampling_is_reproducible_from_the_generator():

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import pathlib
 import re
-import tomllib
 
+import tomllib
 from packaging.requirements import Requirement
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
