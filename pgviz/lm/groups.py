@@ -44,8 +44,8 @@ def check_size(num_classes: int, group_size: int, others: int = 1, name: str = "
 
 def _multisets(num_classes: int, size: int) -> tuple[np.ndarray, np.ndarray]:
     """Every multiset of ``size`` classes: members [M, size] (sorted class ids) and counts [M, C]."""
-    members = np.array(list(itertools.combinations_with_replacement(range(num_classes), size)), dtype=np.int64)
-    members = members.reshape(-1, size)
+    combinations = list(itertools.combinations_with_replacement(range(num_classes), size))
+    members = np.array(combinations, dtype=np.int64).reshape(len(combinations), size)
     counts = np.zeros((len(members), num_classes), dtype=np.int64)
     np.add.at(counts, (np.repeat(np.arange(len(members)), size), members.ravel()), 1)
     return members, counts
@@ -110,7 +110,7 @@ def pair_moments(weights, options, class_prob, class_rewards, class_lengths, gro
     """E[w_1 w_2 | c_1 = c, c_2 = c'] over the other G − 2 completions: [C, C] (for the variance)."""
     num_classes = len(class_prob)
     members, counts = _multisets(num_classes, group_size - 2)
-    prob = _multinomial(counts, class_prob) if group_size > 2 else np.ones(1)
+    prob = _multinomial(counts, class_prob)  # one empty multiset of probability 1 when G = 2
     c1, c2 = np.meshgrid(np.arange(num_classes), np.arange(num_classes), indexing="ij")
     head = np.stack([c1, c2], axis=-1)[:, :, None, :] * np.ones((1, 1, len(members), 1), dtype=np.int64)
     tail = np.broadcast_to(members, (num_classes, num_classes, *members.shape))
