@@ -35,6 +35,23 @@ CALLS = {
     "plot_variance_vs_k": lambda: estimator_plots.plot_variance_vs_k(
         [0.5, 1.0, 2.0], {n: np.ones((3, 2)) for n in EST}, {"pathwise": ([1.0], np.ones((1, 2)))}
     ),
+    "plot_log_prob_slice": lambda: estimator_plots.plot_log_prob_slice(
+        np.linspace(-1, 1, 5),
+        -np.linspace(1, 0.5, 5),
+        np.exp(-np.linspace(1, 0.5, 5)),
+        np.zeros(5),
+        (0.0, 0.5),
+        (-0.8, -0.6),
+    ),
+    "plot_terms_against_samples": lambda: estimator_plots.plot_terms_against_samples(
+        RNG.normal(size=200), RNG.normal(size=200), np.linspace(-3, 3, 7), np.linspace(-3, 3, 7) ** 3, -2.0
+    ),
+    "plot_running_standard_error": lambda: estimator_plots.plot_running_standard_error(
+        G, {n: np.column_stack([v, v]) + 0.1 for n, v in SE.items()}, {"pathwise": [1.0, 2.0]}
+    ),
+    "plot_cost_profiles": lambda: estimator_plots.plot_cost_profiles(
+        np.linspace(-3, 3, 7), np.ones((3, 7)), np.zeros((3, 7)), [0.5, 1.0, 5.0]
+    ),
     "plot_gradient_convergence": lambda: rl_plots.plot_gradient_convergence(
         np.ones((50, 2)), np.full((50, 2), 0.1), [1.0, 1.0], m=10
     ),

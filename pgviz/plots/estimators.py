@@ -18,6 +18,10 @@ __all__ = [
     "plot_variance_vs_k",
     "plot_repeats",
     "estimator_label",
+    "plot_log_prob_slice",
+    "plot_terms_against_samples",
+    "plot_running_standard_error",
+    "plot_cost_profiles",
 ]
 
 
@@ -195,4 +199,139 @@ def plot_variance_vs_k(
         ax.set_title(rf"$\partial/\partial {param_labels[p]}$ of $\mathbb{{E}}[{cost_label}]$")
     axes[0].plot([], [], "o", color="gray", mfc="none", label="Monte Carlo")
     fig.legend(loc="outside lower center", ncol=4, fontsize=9)
+    return fig
+
+
+def plot_log_prob_slice(
+    param_values,
+    log_prob,
+    prob,
+    tangent,
+    step_params,
+    step_log_probs,
+    param_label: str = r"\beta",
+    action_label: str = "a_t",
+):
+    """log pi(a_t) and pi(a_t) against one parameter, the score as the tangent's slope, one ascent step.
+
+    Args: param_values [G]; log_prob [G] and prob [G] = exp(log_prob) at the sampled action; tangent
+    [G] (the tangent line at the current parameter, slope = the score); step_params (before, after)
+    and step_log_probs (log pi(a_t) before, after) of one ascent step. Returns the Figure (two
+    panels: log pi with its tangent, then pi with the step's rise).
+    """
+    param_values = np.asarray(param_values, dtype=float)
+    (before, after), (lp_before, lp_after) = step_params, step_log_probs
+    fig, (left, right) = new_figure(ncols=2, width=9.0, height=3.6)
+    left.plot(param_values, log_prob, color=COLORS["log_prob"], lw=1.8, label=rf"$\log\pi({action_label})$")
+    left.plot(param_values, tangent, color=COLORS["score_tangent"], lw=1.3, ls="--", label="tangent: slope = score")
+    left.plot([before], [lp_before], "o", color=COLORS["score_tangent"], ms=7, label=rf"current ${param_label}$")
+    left.plot([after], [lp_after], "s", color=COLORS["ascent_step"], ms=7, label="after one ascent step")
+    left.set_xlabel(rf"${param_label}$")
+    left.set_ylabel(rf"$\log\pi_{{{param_label}}}({action_label})$")
+    left.set_title(rf"$\nabla \log\pi({action_label})$ is this curve's slope")
+    left.legend(fontsize=8, loc="lower right")
+    right.plot(param_values, prob, color=COLORS["log_prob"], lw=1.8, label=rf"$\pi({action_label})$")
+    right.plot([before], [np.exp(lp_before)], "o", color=COLORS["score_tangent"], ms=7)
+    right.plot([after], [np.exp(lp_after)], "s", color=COLORS["ascent_step"], ms=7)
+    right.annotate(
+        "",
+        xy=(after, np.exp(lp_after)),
+        xytext=(before, np.exp(lp_before)),
+        arrowprops={"arrowstyle": "->", "color": COLORS["ascent_step"], "lw": 1.5},
+    )
+    right.set_xlabel(rf"${param_label}$")
+    right.set_ylabel(rf"$\pi_{{{param_label}}}({action_label})$")
+    right.set_title(rf"the step raises $\pi({action_label})$")
+    right.legend(fontsize=8, loc="upper left")
+    return fig
+
+
+def plot_terms_against_samples(
+    x_values, terms, x_grid, term_curve, exact: float, param_label: str = r"\theta", max_points: int = 3000
+):
+    """Where the variance lives: per-sample terms g_i against their samples x_i, and all terms on a log density axis.
+
+    Args: x_values [N] samples; terms [N] their terms g_i; x_grid [G] and term_curve [G] the term as a
+    function of x; exact: the exact gradient (the terms' mean); max_points: the first points drawn
+    in the scatter. Returns the Figure (left: g against x; right: a histogram of every term, nothing
+    clipped, with a logarithmic density axis so that the tails show).
+    """
+    x_values, terms = np.asarray(x_values, dtype=float), np.asarray(terms, dtype=float)
+    fig, (left, right) = new_figure(ncols=2, width=9.6, height=3.8)
+    shown = slice(0, max_points)
+    left.plot(x_values[shown], terms[shown], ".", ms=2.5, alpha=0.4, color=COLORS["samples"], label="samples")
+    left.plot(
+        x_grid,
+        term_curve,
+        color=COLORS["score_function"],
+        lw=1.5,
+        label=rf"$g(x)$ for $\partial/\partial {param_label}$",
+    )
+    left.axhline(exact, color=COLORS["exact"], ls="--", lw=1.2, label=f"mean (exact) {exact:+.3f}")
+    left.set_xlabel("sample x")
+    left.set_ylabel(r"per-sample term $g_i$")
+    left.set_title("Terms against samples: the tails are cubic")
+    left.legend(fontsize=8)
+    edges = np.linspace(terms.min(), terms.max(), 121)
+    right.hist(terms, bins=edges, density=True, color=COLORS["score_function"], alpha=0.6, log=True)
+    right.axvline(exact, color=COLORS["exact"], ls="--", lw=1.2)
+    right.set_xlabel(r"per-sample term $g_i$ (every term)")
+    right.set_ylabel("density (log scale)")
+    right.set_title("All terms, log density: a long left tail")
+    return fig
+
+
+def plot_running_standard_error(
+    n_grid, running_se: dict, variance: dict | None = None, param_labels=(r"\mu", r"\sigma")
+):
+    """The running standard error of each estimator against N on log-log axes, one panel per parameter.
+
+    Args: n_grid [G]; running_se {estimator name: [G, P]} standard errors after n samples;
+    variance {name: [P]} exact single-sample variances, drawn as sqrt(Var/N) (dashed). Lines that
+    would overlap as bands separate here: a lower line is a less noisy estimator. Returns the Figure.
+    """
+    n_grid = np.asarray(n_grid, dtype=float)
+    fig, axes = new_figure(ncols=len(param_labels), width=4.2 * len(param_labels), height=3.6)
+    axes = axes if isinstance(axes, list) else [axes]
+    for p, ax in enumerate(axes):
+        for name, se in running_se.items():
+            color = COLORS.get(name, COLORS["other"])
+            ax.plot(n_grid, np.asarray(se)[:, p], color=color, lw=1.4, label=estimator_label(name) if p == 0 else None)
+            if variance and name in variance:
+                ax.plot(n_grid, np.sqrt(np.asarray(variance[name])[p] / n_grid), color=color, lw=1.0, ls="--")
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel("number of samples N")
+        ax.set_ylabel("standard error")
+        ax.set_title(rf"running SE of $\partial/\partial {param_labels[p]}$")
+    if variance:
+        axes[0].plot([], [], color=COLORS["exact"], lw=1.0, ls="--", label=r"exact $\sqrt{\mathrm{Var}/N}$")
+    fig.legend(loc="outside lower center", ncol=4, fontsize=9)
+    return fig
+
+
+def plot_cost_profiles(x_values, values, derivatives, k_values, cost_label: str = "f"):
+    """A cost f(x; k) and its derivative f'(x; k) at a few k, one small panel per k (Mohamed et al. Figs. 2-3).
+
+    Args: x_values [X]; values [K, X] and derivatives [K, X] (from :func:`pgviz.cost_profiles.cost_profiles`);
+    k_values [K]. The score function's variance follows f, the pathwise estimator's follows f'.
+    Returns the Figure.
+    """
+    k_values = np.asarray(k_values, dtype=float)
+    fig, axes = new_figure(ncols=k_values.size, width=3.0 * k_values.size, height=2.6)
+    axes = axes if isinstance(axes, list) else [axes]
+    for i, ax in enumerate(axes):
+        ax.plot(x_values, np.asarray(values)[i], color=COLORS["cost"], lw=1.5, label="f(x)" if i == 0 else None)
+        ax.plot(
+            x_values,
+            np.asarray(derivatives)[i],
+            color=COLORS["cost_derivative"],
+            lw=1.3,
+            ls="--",
+            label="f\u2032(x)" if i == 0 else None,
+        )
+        ax.set_xlabel("x")
+        ax.set_ylabel("value")
+        ax.set_title(rf"${cost_label}$, k = {k_values[i]:.3g}")
+    fig.legend(loc="outside lower center", ncol=2, fontsize=9)
     return fig

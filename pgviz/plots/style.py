@@ -41,6 +41,17 @@ COLORS = {
     "baseline": PALETTE["green"],
     "reward-to-go": PALETTE["purple"],
     "reward-to-go + baseline": PALETTE["orange"],
+    # notebook 01: log pi(a_t) along a parameter, its tangent (the score), one ascent step
+    "log_prob": PALETTE["blue"],
+    "score_tangent": PALETTE["orange"],
+    "ascent_step": PALETTE["green"],
+    # notebook 02: baselines estimated from the samples
+    "leave-one-out baseline": PALETTE["orange"],
+    "same-batch baseline": PALETTE["purple"],
+    # notebook 03: the fourth estimator of Mohamed et al., and a cost with its derivative
+    "measure-valued + coupling": PALETTE["purple"],
+    "cost": PALETTE["black"],
+    "cost_derivative": PALETTE["vermillion"],  # what the pathwise estimator averages
 }
 CYCLE = [PALETTE[k] for k in ("blue", "vermillion", "green", "orange", "purple", "sky_blue", "black")]
 
