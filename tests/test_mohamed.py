@@ -7,6 +7,7 @@ and E[eps^2 exp(i b eps)] = (1 - b^2) exp(-b^2/2), plus the figures' qualitative
 
 import numpy as np
 import pytest
+from exact_moments import exact_term_moments, sample_variance_se
 
 import pgviz
 from pgviz.costs import COSTS, k
@@ -65,26 +66,15 @@ def test_figure_3_no_estimator_wins_everywhere(name):
 
 @pytest.mark.parametrize("name", ["square", "bump", "cosine"])
 def test_monte_carlo_variances_on_the_exact_curves(name):
-    """Sampled variances at 3 values of k within 5 standard errors of the exact curves."""
+    """Sampled variances at 3 values of k within 5 standard errors of the exact curves, the SE of a
+    sample variance sqrt((mu_4 - sigma^4) / N) from the exact fourth central moment of one term."""
     kk = np.array([-2.0, 0.5, 2.5]) if name == "square" else np.array([0.2, 1.0, 5.0])
+    num_samples = 200_000
     for estimator in ("score_function", "score_function_baseline", "pathwise"):
         exact = exact_variance_curve(COSTS[name][0], k, kk, DIST, estimator)
-        rng = np.random.default_rng(2020)
-        sampled = sampled_variances(COSTS[name][0], k, kk, DIST, 200_000, rng, estimator)
-        # SE of a sample variance ~ sqrt((m4 - var^2)/N) <= sqrt(m4/N); bound m4 via a fresh run
+        sampled = sampled_variances(COSTS[name][0], k, kk, DIST, num_samples, np.random.default_rng(2020), estimator)
         for row, k_value in enumerate(kk):
-            f = COSTS[name][0].subs(k, k_value)
-            terms = (
-                pgviz.pathwise(f, DIST, 200_000, np.random.default_rng(1))
-                if estimator == "pathwise"
-                else pgviz.score_function(
-                    f,
-                    DIST,
-                    200_000,
-                    np.random.default_rng(1),
-                    baseline="optimal" if estimator.endswith("baseline") else None,
-                )
-            )
-            centred = terms - terms.mean(0)
-            se = np.sqrt(((centred**4).mean(0) - centred.var(0) ** 2) / terms.shape[0])
+            variance, fourth = exact_term_moments(COSTS[name][0].subs(k, k_value), DIST, estimator)
+            np.testing.assert_allclose(exact[row], variance, rtol=1e-8, atol=1e-12)
+            se = sample_variance_se(variance, fourth, num_samples)
             assert np.all(np.abs(sampled[row] - exact[row]) <= 5 * se), (name, estimator, k_value)

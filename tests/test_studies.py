@@ -3,24 +3,19 @@ numbers against those exact values.
 
 Truths used: the variances of the (x - k)^2 cost derived by hand (test_exact_variance_square_closed_forms);
 exact enumeration over finite supports; and, for the sampled studies, the exact mean, variance and
-fourth central moment of one term (:func:`exact_term_moments`, by exact expectations), from which the
+fourth central moment of one term (tests/exact_moments.py, by exact expectations), from which the
 standard error of every Monte Carlo quantity follows. Each statistical check is within 5 of those SEs.
 """
 
 import numpy as np
 import pytest
 import sympy as sp
+from exact_moments import exact_term_moments, mean_moments, sample_variance_se
 
 import pgviz
 from pgviz.costs import COSTS, cost, k
 from pgviz.estimators import ESTIMATORS, pathwise, score_function
-from pgviz.expectations import (
-    derivative_almost_everywhere,
-    exact_expectation,
-    exact_gradient,
-    optimal_baseline,
-    reparameterization_jacobian,
-)
+from pgviz.expectations import exact_gradient
 from pgviz.studies import (
     exact_variance,
     exact_variance_curve,
@@ -33,36 +28,6 @@ from pgviz.studies import (
 x = pgviz.x
 K_VALUES = {"square": 1.5, "bump": 0.7, "cosine": 2.0, "step": 0.3, "abs": -0.4}
 NUM = 200_000
-
-
-def exact_term_moments(f, dist, estimator):
-    """The variance and the fourth central moment of one term of ``estimator``, per parameter: ([P], [P]).
-
-    Terms written as SymPy expressions in x - (f - b) s_j, or f'(x) dx/dtheta_j - and averaged with
-    :func:`pgviz.expectations.exact_expectation` (exact moments for a polynomial f).
-    """
-    entry = ESTIMATORS[estimator]
-    if entry.kind == "pathwise":
-        terms = [derivative_almost_everywhere(f) * jac for jac in reparameterization_jacobian(dist)]
-    else:
-        b = optimal_baseline(f, dist) if entry.baseline else np.zeros(dist.num_params)
-        terms = [(f - sp.Float(b_j, 30)) * s for b_j, s in zip(b, dist.score_exprs)]
-    variances, fourth = [], []
-    for term in terms:
-        centred = term - sp.Float(exact_expectation(term, dist), 30)
-        variances.append(exact_expectation(centred**2, dist))
-        fourth.append(exact_expectation(centred**4, dist))
-    return np.array(variances), np.array(fourth)
-
-
-def sample_variance_se(variance, fourth, num_samples):
-    """Standard error of the sample variance of N terms: sqrt((mu_4 - sigma^4) / N)."""
-    return np.sqrt((fourth - variance**2) / num_samples)
-
-
-def mean_moments(variance, fourth, n):
-    """Variance and fourth central moment of the mean of n iid terms: sigma^2/n, (mu_4 + 3 (n - 1) sigma^4) / n^3."""
-    return variance / n, (fourth + 3 * (n - 1) * variance**2) / n**3
 
 
 # --------------------------------------------------------------------------- exact variances
