@@ -70,6 +70,10 @@ class EnumeratedTrajectories:
         return np.sum(per_step * mask[..., None], axis=1)  # [K, P]
 
 
+#: The most trajectories :func:`enumerate_trajectories` lists (a Python loop: about 10 s).
+MAX_TRAJECTORIES = 200_000
+
+
 def check_trajectories(trajectories) -> EnumeratedTrajectories:
     """:class:`EnumeratedTrajectories`, else TypeError."""
     if not isinstance(trajectories, EnumeratedTrajectories):
@@ -94,8 +98,13 @@ def enumerate_trajectories(mdp: MDP, horizon: int) -> EnumeratedTrajectories:
     check_mdp(mdp)
     horizon = check_count(horizon, "horizon")
     branching = mdp.num_actions * int(np.max(np.sum(mdp.transitions > 0, axis=2)))
-    if float(branching) ** horizon * np.sum(mdp.start > 0) > 2_000_000:
-        raise ValueError(f"horizon={horizon} would enumerate more than 2,000,000 trajectories")
+    # An upper bound on K, computed in logs (a huge horizon must not build a huge integer).
+    log_bound = horizon * np.log(branching) + np.log(np.sum(mdp.start > 0))
+    if log_bound > np.log(MAX_TRAJECTORIES):
+        raise ValueError(
+            f"horizon={horizon} could enumerate up to {branching}^{horizon} trajectories; at most "
+            f"{MAX_TRAJECTORIES:,} are listed (about 10 s): lower the horizon"
+        )
     done = []  # (states, actions, rewards, log_dynamics)
     frontier = [([int(s)], [], [], float(np.log(mdp.start[s]))) for s in np.flatnonzero(mdp.start > 0)]
     while frontier:
@@ -154,6 +163,7 @@ def enumeration_policy_gradient(trajectories: EnumeratedTrajectories, theta, fea
         shape [P].
     """
     check_trajectories(trajectories)
+    features = check_features(trajectories.mdp, features)
     pi = softmax_policy(theta, features)
     weights = trajectories.probabilities(pi) * trajectories.returns  # [K]
     return weights @ trajectories.scores(theta, features)

@@ -21,7 +21,22 @@ __all__ = [
     "discounted_visits",
     "exact_policy_gradient",
     "finite_difference_gradient",
+    "expected_length",
 ]
+
+
+def expected_length(mdp: MDP, pi) -> float:
+    """E[T]: the expected number of steps of an episode of ``pi`` from the start distribution,
+    from (I − P_π) n = 1 on the non-terminal states; inf when some reachable state never ends."""
+    check_mdp(mdp)
+    pi = check_pi(mdp, pi)
+    live = ~mdp.terminal
+    P_pi = np.einsum("sa,sat->st", pi, mdp.transitions)[np.ix_(live, live)]  # [S', S']
+    matrix = np.eye(P_pi.shape[0]) - P_pi
+    if np.linalg.cond(matrix) > 1e12:
+        return float("inf")
+    steps = np.linalg.solve(matrix, np.ones(P_pi.shape[0]))  # [S'], expected steps from each state
+    return float(mdp.start[live] @ steps) if np.all(steps >= 0) else float("inf")
 
 
 def _solve_nonterminal(mdp: MDP, pi: np.ndarray, rhs: np.ndarray, transpose: bool) -> np.ndarray:

@@ -14,6 +14,10 @@ from pgviz.validation import check_in_range, check_real_array
 __all__ = ["MDP", "check_mdp", "check_pi", "check_features", "check_theta", "check_probability_rows"]
 
 
+#: The largest reward size: a return sums up to millions of rewards, and must stay finite.
+MAX_REWARD = 1e100
+
+
 @dataclass(frozen=True, eq=False)
 class MDP:
     """A finite, frozen Markov decision process (notebook 04).
@@ -47,6 +51,8 @@ class MDP:
         rewards = check_real_array(self.rewards, "rewards")
         if rewards.shape != (num_states, num_actions):
             raise ValueError(f"rewards must have shape [S, A] = [{num_states}, {num_actions}], got {rewards.shape}")
+        if np.abs(rewards).max() > MAX_REWARD:
+            raise ValueError(f"rewards must be at most {MAX_REWARD:g} in size (returns sum many of them)")
         start = check_real_array(self.start, "start")
         if start.shape != (num_states,):
             raise ValueError(f"start must have shape [S] = [{num_states}], got {start.shape}")
@@ -140,4 +146,8 @@ def check_theta(theta, features: np.ndarray) -> np.ndarray:
     num_params = features.shape[-1]
     if theta.shape != (num_params,):
         raise ValueError(f"theta must have shape [{num_params}] (one entry per feature), got {theta.shape}")
+    with np.errstate(all="ignore"):
+        logits = features @ theta  # [S, A]
+    if not np.all(np.isfinite(logits)):
+        raise ValueError("theta is too large: the logits theta·x(s, a) overflow (keep |theta·x| below about 1e300)")
     return theta

@@ -54,8 +54,8 @@ def reinforce_gradients(episodes: Episodes, theta, features, baseline=None, rewa
     Returns:
         per-episode estimates, shape [N, P]; ``.mean(axis=0)`` is ĝ.
     """
-    check_episodes(episodes)
     features = check_features(None, features)
+    check_episodes(episodes, features)
     theta = check_theta(theta, features)
     b = _check_baseline(baseline, features.shape[0])
     reward_to_go = check_bool(reward_to_go, "reward_to_go")

@@ -15,10 +15,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from pgviz.compiled import jit
+from pgviz.rl.exact import expected_length
 from pgviz.rl.mdp import MDP, check_mdp, check_pi
 from pgviz.validation import check_count, check_rng
 
-__all__ = ["Episodes", "rollout", "check_episodes", "sample_index", "step", "generate_episode"]
+__all__ = ["Episodes", "rollout", "check_episodes", "sample_index", "step", "generate_episode", "MAX_STEPS"]
+
+#: The most steps one rollout stores (24 bytes each: 1.2 GB), and the most it pads to [N, T].
+MAX_STEPS = 5 * 10**7
 
 
 @dataclass(frozen=True, eq=False)
@@ -50,10 +54,25 @@ class Episodes:
         return len(self.lengths)
 
 
-def check_episodes(episodes) -> Episodes:
-    """:class:`Episodes`, else TypeError."""
+def check_episodes(episodes, features=None) -> Episodes:
+    """:class:`Episodes` whose arrays agree with each other (and, given ``features`` [S, A, P],
+    whose states and actions index them), else TypeError/ValueError."""
     if not isinstance(episodes, Episodes):
         raise TypeError(f"episodes must come from pgviz.rl.rollout, got {type(episodes).__name__}")
+    arrays = (episodes.states, episodes.actions, episodes.rewards)
+    if any(np.ndim(a) != 2 or np.shape(a) != np.shape(episodes.states) for a in arrays) or np.shape(
+        episodes.lengths
+    ) != (np.shape(episodes.states)[0],):
+        raise ValueError("episodes: states, actions and rewards must share one shape [N, T], lengths must be [N]")
+    if np.any(episodes.lengths < 0) or np.any(episodes.lengths > episodes.states.shape[1]):
+        raise ValueError("episodes: every length must be in [0, T]")
+    if features is not None and episodes.states.size:
+        mask = episodes.mask
+        states, actions = episodes.states[mask], episodes.actions[mask]
+        if states.size and (states.min() < 0 or states.max() >= features.shape[0]):
+            raise ValueError(f"episodes visit a state outside the {features.shape[0]} states of features [S, A, P]")
+        if actions.size and (actions.min() < 0 or actions.max() >= features.shape[1]):
+            raise ValueError(f"episodes take an action outside the {features.shape[1]} actions of features [S, A, P]")
     return episodes
 
 
@@ -140,11 +159,22 @@ def rollout(mdp: MDP, pi, num_episodes: int, rng: np.random.Generator, max_steps
     """
     check_mdp(mdp)
     pi = check_pi(mdp, pi)
-    num_episodes = check_count(num_episodes, "num_episodes")
+    num_episodes = check_count(num_episodes, "num_episodes", 1, MAX_STEPS)
     rng = check_rng(rng)
-    max_steps = check_count(max_steps, "max_steps")
+    max_steps = check_count(max_steps, "max_steps", 1, MAX_STEPS)
+    expected = num_episodes * min(max_steps, expected_length(mdp, pi))
+    if expected > MAX_STEPS:
+        raise ValueError(
+            f"num_episodes x the expected episode length (capped at max_steps) is {expected:.3g} steps; "
+            f"rollout simulates at most {MAX_STEPS:,} (24 bytes a step): lower num_episodes or max_steps"
+        )
     flat_states, flat_actions, flat_rewards, lengths, cut = _rollout(mdp.arrays, pi, num_episodes, max_steps, rng)
     width = int(lengths.max()) if num_episodes else 0
+    if num_episodes * width > MAX_STEPS:
+        raise ValueError(
+            f"the longest episode has {width:,} steps: padding all {num_episodes:,} to it would hold "
+            f"{num_episodes * width:.3g} steps (at most {MAX_STEPS:,}); lower max_steps or num_episodes"
+        )
     mask = np.arange(width) < lengths[:, None]  # [N, T]
     states, actions = np.zeros((num_episodes, width), dtype=int), np.zeros((num_episodes, width), dtype=int)
     rewards = np.zeros((num_episodes, width))

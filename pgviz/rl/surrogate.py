@@ -63,8 +63,8 @@ def surrogate_loss(theta, episodes: Episodes, features, reduction: str = "mean")
     Returns:
         the loss, a float.
     """
-    check_episodes(episodes)
     features = check_features(None, features)
+    check_episodes(episodes, features)
     theta = check_theta(theta, features)
     weights = reduction_weights(episodes.lengths, reduction)  # [N]
     log_pi = np.log(softmax_policy(theta, features))[episodes.states, episodes.actions]  # [N, T]
@@ -101,8 +101,9 @@ def averaged_gradient(
     check_trajectories(trajectories)
     reduction = check_choice(reduction, "reduction", REDUCTIONS)
     batch_size = check_count(batch_size, "batch_size")
-    if len(trajectories) ** batch_size > 1_000_000:
+    if batch_size * np.log(max(len(trajectories), 1)) > np.log(1_000_000):  # K^m batches, compared in logs
         raise ValueError(f"batch_size={batch_size} would enumerate more than 1,000,000 batches")
+    features = check_features(trajectories.mdp, features)
     pi = softmax_policy(theta, features)
     prob = trajectories.probabilities(pi)  # [K]
     per_trajectory = trajectories.scores(theta, features) * trajectories.returns[:, None]  # [K, P]
@@ -138,6 +139,8 @@ def reinforce_training(
         losses.append(surrogate_loss(theta, episodes, features))
         mean_returns.append(float(episodes.returns.mean()))
         theta = theta - alpha * surrogate_loss_gradient(theta, episodes, features)
+        if not np.all(np.abs(theta) < 1e100):  # beyond this the policy is deterministic to machine precision
+            raise ValueError(f"alpha = {alpha:g} is too large: |theta| passed 1e100 after {len(thetas)} updates")
         thetas.append(theta.copy())
         returns.append(exact_return(mdp, softmax_policy(theta, features)))
     return {
