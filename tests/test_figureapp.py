@@ -5,7 +5,8 @@ the new data (decoded, not compared as bytes); the PNG has the figure's pixel si
 that of constrained layout run once (and once more when a subclass asks); the refresh times are
 wall clock and CPU time; a blitted picture equals a full draw pixel for pixel, for toy apps and
 over seeded walks of every widget app the notebooks build (01-04); moving only the artists
-declared as moving draws no background, and moving only the last group draws only it.
+declared as moving draws no background, and moving only the last group draws only it; the
+figure saved as a notebook's static cell shows it equals the widget's picture.
 """
 
 from __future__ import annotations
@@ -396,3 +397,19 @@ def test_moving_n_redraws_only_the_markers(monkeypatch):
     for n in (30, 3000, 20_000):
         app.slider.value = n
     assert draws == [1]
+
+
+def test_the_saved_figure_equals_the_widget_picture():
+    """The static figure a notebook shows before the widget (``app.fig``, saved as PNG) has every
+    artist, the animated ones too, and equals the widget's picture; the widget keeps equal to a
+    full draw after the figure was saved."""
+    blitted = _convergence_app(NOTEBOOK_APPS["01"], True)
+    reference = _convergence_app(NOTEBOOK_APPS["01"], False)
+    for app in (blitted, reference):
+        app.slider.value = 3000
+    saved = io.BytesIO()
+    blitted.fig.savefig(saved, format="png")
+    np.testing.assert_array_equal(_pixels(saved.getvalue()), _pixels(blitted.image.value))
+    for app in (blitted, reference):
+        app.slider.value = 30
+    np.testing.assert_array_equal(_pixels(blitted.image.value), _pixels(reference.image.value))

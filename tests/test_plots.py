@@ -17,6 +17,7 @@ from matplotlib.text import Text
 
 from pgviz.plots import estimators as estimator_plots
 from pgviz.plots import rl as rl_plots
+from pgviz.plots import updates as update_plots
 from pgviz.plots.style import PALETTE
 
 G = np.array([1, 10, 100, 1000])
@@ -69,6 +70,31 @@ CALLS = {
         0.59,
         "paths",
     ),
+    "plot_policy_paths (log episodes, not stopped)": lambda: rl_plots.plot_policy_paths(
+        np.vstack([np.linspace(0.05, 0.6, 20), np.linspace(0.05, 0.95, 20)]),
+        [False, True],
+        0.59,
+        "paths",
+        highlight_label="stuck at 0.95",
+        log_episodes=True,
+    ),
+    "plot_update_directions": lambda: update_plots.plot_update_directions(
+        ["book", "course"], [[1.0, 1.0, 1.0], [1.1, -0.1, 0.0]], [1.0, 0.75], "directions"
+    ),
+    "plot_step_budget": lambda: update_plots.plot_step_budget(
+        [1, 10, 100],
+        np.ones((3, 2)) * [[2.0], [1.1], [1.0]],
+        np.ones((3, 2)) * [[1.5, 0.7], [1.01, 0.99], [1, 1]],
+        "budget",
+    ),
+    "plot_learning_curve_panels": lambda: update_plots.plot_learning_curve_panels(
+        {"floor": {"a": -np.linspace(80, 20, 30)}, "no floor": {"a": -np.linspace(90, 50, 30), "b": -np.ones(30) * 20}},
+        -11.6,
+        "panels",
+    ),
+    "plot_episode_updates": lambda: update_plots.plot_episode_updates(
+        {"floor": np.linspace(0.05, 0.95, 30)}, {"floor": 0.1}, 0.05, "one episode"
+    ),
     "plot_variance_bars": lambda: rl_plots.plot_variance_bars(["a", "b"], [1.0, 0.5], "bars"),
     "plot_trajectory_terms": lambda: rl_plots.plot_trajectory_terms(
         [0.5, 0.3, 0.2], np.ones((3, 2)), [3.0, 3.0], ["τ1", "τ2", "τ3"]
@@ -83,8 +109,9 @@ def _figure(name):
 
 
 def test_every_plot_function_is_checked():
-    public = {n for module in (estimator_plots, rl_plots) for n in module.__all__ if n.startswith("plot_")}
-    assert public == set(CALLS)
+    modules = (estimator_plots, rl_plots, update_plots)
+    public = {n for module in modules for n in module.__all__ if n.startswith("plot_")}
+    assert public == {name.split()[0] for name in CALLS}  # a row "plot_x (variant)" checks plot_x again
 
 
 @pytest.mark.parametrize("name", sorted(CALLS))

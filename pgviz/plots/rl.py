@@ -23,8 +23,9 @@ def plot_gradient_convergence(estimates, standard_errors, exact, param_names=Non
     """Running REINFORCE estimate ĝ_m of each gradient component against m, with ±2 SE and the exact value.
 
     Args: estimates [M, P] (ĝ after m = 1..M episodes), standard_errors [M, P], exact [P],
-    param_names: P labels, m: a number of episodes to mark (optional). Returns (fig, ax). The
-    legend sits below the axes, outside the data (a widget's markers never pass under it).
+    param_names: P labels, m: a number of episodes to mark (optional). Returns (fig, ax). Each
+    component's exact value is a dashed line in that component's colour. The legend sits below
+    the axes, outside the data (a widget's markers never pass under it).
     """
     estimates, standard_errors = np.asarray(estimates), np.asarray(standard_errors)
     exact = np.asarray(exact)
@@ -43,13 +44,12 @@ def plot_gradient_convergence(estimates, standard_errors, exact, param_names=Non
             lw=0,
         )
         ax.plot(m_axis, estimates[:, p], color=color, lw=1.2, label=rf"$\hat g$ for {names[p]}")
-        ax.axhline(exact[p], color=COLORS["exact"], lw=1, ls="--")
-    ax.plot([], [], color=COLORS["exact"], ls="--", lw=1, label=r"exact $\nabla_\theta J$")
+        ax.axhline(exact[p], color=color, lw=1.5, ls="--", label=f"exact, {names[p]}")  # its component's colour
     ax.set_xscale("log")
     ax.set_xlabel("number of sampled trajectories m")
     ax.set_ylabel("gradient component")
     ax.set_title(r"REINFORCE estimate $\hat g$ converges to the exact gradient (band: ±2 SE)")
-    fig.legend(loc="outside lower center", ncols=num_params + 1, fontsize=9, frameon=False)
+    fig.legend(loc="outside lower center", ncols=num_params, fontsize=9, frameon=False)
     return fig, ax
 
 
@@ -97,10 +97,13 @@ def plot_learning_curves(curves, optimum, title):
     return fig
 
 
-def plot_policy_paths(p_right, collapsed, p_star, title):
-    """π(right) of every run against the episode; collapsed runs in a warning colour, X where stopped.
+def plot_policy_paths(p_right, collapsed, p_star, title, highlight_label=None, log_episodes=False):
+    """π(right) of every run against the episode; highlighted runs in a warning colour, X where stopped.
 
-    Args: p_right [R, E], collapsed [R] bool, p_star: float, title: str. Returns the Figure.
+    Args: p_right [R, E] (NaN after a run was stopped), collapsed [R] bool (the runs to highlight),
+    p_star: float, title: str, highlight_label: legend text of the highlighted runs (default
+    "collapsed runs (n)"), log_episodes: a log episode axis, so that the first few episodes,
+    where collapses happen, are not squeezed. Returns the Figure.
     """
     p_right = np.asarray(p_right)
     collapsed = np.asarray(collapsed, dtype=bool)
@@ -108,15 +111,28 @@ def plot_policy_paths(p_right, collapsed, p_star, title):
     fig, ax = new_figure(width=7.0, height=3.6)
     for run in np.flatnonzero(~collapsed):
         ax.plot(episodes, p_right[run], color=COLORS["samples"], lw=0.5, alpha=0.4)
+    stopped = 0
     for run in np.flatnonzero(collapsed):
         ax.plot(episodes, p_right[run], color=COLORS["warning"], lw=1.5)
-        last = np.flatnonzero(np.isfinite(p_right[run]))[-1]  # where the run was stopped
-        ax.plot([episodes[last]], [p_right[run, last]], "X", ms=9, color=COLORS["warning"])
+        last = np.flatnonzero(np.isfinite(p_right[run]))[-1]
+        if last < p_right.shape[1] - 1:  # the run was stopped here
+            ax.plot([episodes[last]], [p_right[run, last]], "X", ms=9, color=COLORS["warning"])
+            stopped += 1
+    label = highlight_label or f"collapsed runs ({collapsed.sum()})"
     ax.plot([], [], color=COLORS["samples"], label="runs")
-    ax.plot([], [], "X-", color=COLORS["warning"], lw=1.5, label=f"collapsed runs ({collapsed.sum()}), stopped at X")
+    ax.plot(
+        [],
+        [],
+        "X-" if stopped else "-",
+        color=COLORS["warning"],
+        lw=1.5,
+        label=label + (", stopped at X" if stopped else ""),
+    )
     ax.axhline(p_star, color=COLORS["exact"], ls="--", lw=1, label=rf"$p^* = {p_star:.3f}$")
     ax.set_ylim(-0.02, 1.02)
-    ax.set_xlabel("episode")
+    if log_episodes:
+        ax.set_xscale("log")
+    ax.set_xlabel("episode" + (" (log scale)" if log_episodes else ""))
     ax.set_ylabel("π(right)")
     ax.set_title(title)
     ax.legend(loc="lower right", fontsize=9)

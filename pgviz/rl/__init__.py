@@ -6,7 +6,10 @@ Modules by concern, imports pointing one way (lower first):
 policy gradient), ``rollout`` (one step function; episodes) -> ``enumeration`` (every trajectory)
 -> ``reinforce`` (REINFORCE estimates and their statistics), ``learning_curves`` (the book's
 REINFORCE loop) -> ``surrogate`` (losses, reductions, their exact expectations) -> ``derivation``
-(SymPy derivations on trajectories).
+(SymPy derivations on trajectories); ``theorem`` (the chain ∇ΣP R = … = ΣP ∇log P R, each line
+computed), ``practice`` (what popular REINFORCE code estimates: per-step weights, step budgets)
+-> ``moments`` (exact bias and variance by enumeration), ``optim`` (SGD and Adam in NumPy),
+``collapse`` (one episode's updates in the loop against one batched update; the floored score).
 
 The names below are the wing's public API; ``from pgviz import rl`` then ``rl.tiny_mdp()``.
 """
@@ -41,3 +44,25 @@ from pgviz.rl.surrogate import (
     surrogate_loss,
     surrogate_loss_gradient,
 )
+from pgviz.rl.theorem import CHAIN, chain_values, log_probability_gradients
+from pgviz.rl.practice import (
+    FLOAT32_EPS,
+    WEIGHTINGS,
+    as_episodes,
+    expected_update,
+    gradient_agreement,
+    reward_to_go,
+    step_budget_expectation,
+    step_weights,
+    stopped_batch_expectation,
+    weighted_scores,
+)
+from pgviz.rl.moments import (
+    NO_GAMMA_T,
+    estimator_moments,
+    exact_moments,
+    past_reward_terms,
+    undiscounted_visits_gradient,
+)
+from pgviz.rl import optim
+from pgviz.rl.collapse import floored_policy, floored_score, replay_episode

@@ -111,7 +111,7 @@ def reinforce_learning_curves(
     rng: np.random.Generator,
     alphas_w=None,
     max_steps: int = 1000,
-    collapse_below: float = 1e-3,
+    collapse_below: float | None = 1e-3,
     min_prob: float = 0.0,
     progress: bool | None = None,
 ) -> LearningCurves:
@@ -127,7 +127,9 @@ def reinforce_learning_curves(
     run whose policy gives some action a probability below ``collapse_below`` at the start of an
     episode, right after an episode was cut at ``max_steps``, is stopped there: ``collapsed_at``
     records the episode, and its ``total_reward`` and ``policy`` from then on are NaN. (Some such
-    runs would recover after many cut episodes, each costing ``max_steps`` steps.)
+    runs would recover after many cut episodes, each costing ``max_steps`` steps.) With
+    ``collapse_below=None`` no run is stopped: every run plays all its episodes, cut ones
+    included, so averages over runs count the collapsed ones (notebook 06).
 
     Args:
         mdp: the MDP (every start state non-terminal); features: [S, A, P]; theta0: initial θ [P].
@@ -136,7 +138,8 @@ def reinforce_learning_curves(
         rng: the random Generator.
         alphas_w: None (no baseline anywhere) or [C] baseline step sizes, None/NaN meaning none.
         max_steps: episode cap.
-        collapse_below: probability below which a run counts as collapsed (see above).
+        collapse_below: probability below which a run counts as collapsed (see above), or None:
+            never stop a run.
         min_prob: 0 (the book's algorithm) or a floor ε on every action probability, used for
             acting and in the score x(a) − Σ_b π(b) x(b), as in Zhang's code (ε = 0.05 there):
             π is clipped to [ε, 1 − (A − 1)ε] and renormalized. The floored score is not the
@@ -162,6 +165,8 @@ def reinforce_learning_curves(
     num_episodes = check_count(num_episodes, "num_episodes")
     rng = check_rng(rng)
     max_steps = check_count(max_steps, "max_steps")
+    if collapse_below is None:  # π is never below 0: the stop rule never fires
+        collapse_below = 0.0
     collapse_below = check_in_range(collapse_below, "collapse_below", 0.0, 0.5, high_open=True)
     min_prob = check_in_range(min_prob, "min_prob", 0.0, 1 / mdp.num_actions, high_open=True)
     if progress is not None:
