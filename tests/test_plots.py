@@ -16,6 +16,7 @@ from matplotlib.patches import Rectangle
 from matplotlib.text import Text
 
 from pgviz.plots import estimators as estimator_plots
+from pgviz.plots import lm as lm_plots
 from pgviz.plots import rl as rl_plots
 from pgviz.plots import updates as update_plots
 from pgviz.plots.style import PALETTE
@@ -99,6 +100,37 @@ CALLS = {
     "plot_trajectory_terms": lambda: rl_plots.plot_trajectory_terms(
         [0.5, 0.3, 0.2], np.ones((3, 2)), [3.0, 3.0], ["τ1", "τ2", "τ3"]
     ),
+    "plot_completions": lambda: lm_plots.plot_completions(["<eos>", "1 <eos>", "2 <eos>"], [0.5, 0.3, 0.2], [0, 1, 0], "t"),
+    "plot_prompt_weights": lambda: lm_plots.plot_prompt_weights(
+        np.linspace(0, 1, 11),
+        {2: np.ones(11), 4: np.linspace(1, 2, 11)},
+        {2: np.linspace(1, 0.5, 11), 4: np.linspace(1, 0.2, 11)},
+        {"make 2": 0.6},
+    ),
+    "plot_estimator_comparison": lambda: lm_plots.plot_estimator_comparison(
+        [2, 4, 8], {"grpo": [0.9] * 3, "rloo": [1.0] * 3}, {"grpo": [0.5, 0.7, 0.9], "rloo": [1.0] * 3}, {"grpo": "GRPO"}
+    ),
+    "plot_length_paths": lambda: lm_plots.plot_length_paths(
+        {
+            name: {"J": np.linspace(1, 2, 5), "wrong_length": np.linspace(2, 3, 5), "right_length": np.linspace(3, 2, 5)}
+            for name in ("exact", "grpo")
+        },
+        {"exact": "∇J"},
+    ),
+    "plot_group_convergence": lambda: lm_plots.plot_group_convergence(
+        np.arange(1, 11), np.ones(10), np.full(10, 0.1), np.ones(10), 0.9, 0.95, "ĝ", PALETTE["sky_blue"]
+    ),
+    "plot_ppo_updates": lambda: lm_plots.plot_ppo_updates(
+        np.arange(5),
+        {"clipped": np.linspace(1, 0.5, 5), "unclipped": np.linspace(1, 0.8, 5)},
+        {"clipped": np.linspace(1, 0.3, 5), "unclipped": np.linspace(1, 0.9, 5)},
+        np.linspace(0, 0.2, 5),
+    ),
+    "plot_kl_variances": lambda: lm_plots.plot_kl_variances(
+        np.array([0.01, 0.1]),
+        {k: np.array([2.0, 1.5]) for k in ("k1", "k2", "k3")},
+        {"k1": np.zeros(2), "k2": np.array([0.01, 0.1]), "k3": np.zeros(2)},
+    ),
 }
 ALLOWED = {mcolors.to_hex(c) for c in PALETTE.values()}
 
@@ -109,7 +141,7 @@ def _figure(name):
 
 
 def test_every_plot_function_is_checked():
-    modules = (estimator_plots, rl_plots, update_plots)
+    modules = (estimator_plots, rl_plots, update_plots, lm_plots)
     public = {n for module in modules for n in module.__all__ if n.startswith("plot_")}
     assert public == {name.split()[0] for name in CALLS}  # a row "plot_x (variant)" checks plot_x again
 

@@ -40,7 +40,7 @@ from pgviz.lm.exact import (
     no_signal_probability,
     std_normalization_weight,
 )
-from pgviz.lm.sampling import group_estimates, sample_estimates, sample_groups
+from pgviz.lm.sampling import group_estimates, running_agreement, sample_estimates, sample_groups
 from pgviz.lm.lengths import expected_ascent, length_drift
 from pgviz.lm.kl import (
     KL_ESTIMATORS,

@@ -12,9 +12,17 @@ import numpy as np
 from pgviz.lm.estimators import estimator_options, get_estimator
 from pgviz.lm.model import TinyLM, check_lm
 from pgviz.lm.rewards import check_rewards
-from pgviz.validation import check_count, check_rng
+from pgviz.statistics import mean_and_standard_error
+from pgviz.validation import check_count, check_real_array, check_rng
 
-__all__ = ["sample_groups", "group_estimates", "sample_estimates", "MAX_SAMPLED_COMPLETIONS", "check_groups"]
+__all__ = [
+    "sample_groups",
+    "group_estimates",
+    "sample_estimates",
+    "running_agreement",
+    "MAX_SAMPLED_COMPLETIONS",
+    "check_groups",
+]
 
 MAX_SAMPLED_COMPLETIONS = 20_000_000  # num_groups × prompts × G
 BLOCK_GROUPS = 4096  # groups handled at once (keeps the [groups, K] weight table small)
@@ -106,3 +114,24 @@ def sample_estimates(
     group_size = check_count(group_size, "group_size", 2)
     groups = sample_groups(lm, group_size, num_groups, rng)
     return group_estimates(lm, rewards, estimator, groups, scale_rewards, eps, ddof)
+
+
+def running_agreement(lm: TinyLM, rewards, estimator, groups, gradient, **options) -> dict:
+    """The running estimate ĝ_N = (1/N) Σ_{n<=N} ĝ_n over the draws of ``groups``, against ∇J, for N = 1..N_max.
+
+    Returns dict of [N_max] arrays: ``projection`` ĝ_N · ∇J / |∇J|² and its standard error
+    ``projection_se`` (from the spread of the draws' own projections; NaN at N = 1), and
+    ``cosine`` of ĝ_N with ∇J. With ``gradient`` = ∇J (:func:`pgviz.lm.exact_gradient`) the
+    projection of an unbiased estimator tends to 1 and its cosine to 1 (notebook 07's widget).
+    """
+    estimates = group_estimates(lm, rewards, estimator, groups, **options)  # [N, P]
+    gradient = check_real_array(gradient, "gradient", ndim=1)
+    if gradient.shape != (lm.num_params,) or not np.any(gradient):
+        raise ValueError(f"gradient must be a non-zero vector of shape ({lm.num_params},)")
+    projections = estimates @ gradient / (gradient @ gradient)  # [N]
+    n = np.arange(1, len(estimates) + 1)
+    projection, projection_se = mean_and_standard_error(np.cumsum(projections), np.cumsum(projections**2), n)
+    running = np.cumsum(estimates, axis=0) / n[:, None]  # [N, P]
+    norms = np.linalg.norm(running, axis=1) * np.linalg.norm(gradient)
+    cosine = np.divide(running @ gradient, norms, out=np.zeros(len(n)), where=norms > 0)
+    return {"projection": projection, "projection_se": projection_se, "cosine": cosine}

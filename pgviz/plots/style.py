@@ -53,6 +53,21 @@ COLORS = {
     "measure-valued + coupling": PALETTE["purple"],
     "cost": PALETTE["black"],
     "cost_derivative": PALETTE["vermillion"],  # what the pathwise estimator averages
+    # notebooks 07-08: the group estimators of pgviz.lm.GROUP_ESTIMATORS, right and wrong answers,
+    # Schulman's KL estimators, PPO's surrogate with and without the clip
+    "reinforce": PALETTE["sky_blue"],
+    "mean_baseline": PALETTE["orange"],
+    "rloo": PALETTE["blue"],
+    "grpo": PALETTE["vermillion"],
+    "dr_grpo": PALETTE["green"],
+    "dapo": PALETTE["purple"],
+    "correct": PALETTE["green"],
+    "wrong": PALETTE["vermillion"],
+    "k1": PALETTE["sky_blue"],
+    "k2": PALETTE["orange"],
+    "k3": PALETTE["green"],
+    "clipped": PALETTE["vermillion"],
+    "unclipped": PALETTE["sky_blue"],
 }
 CYCLE = [PALETTE[k] for k in ("blue", "vermillion", "green", "orange", "purple", "sky_blue", "black")]
 
