@@ -100,7 +100,9 @@ CALLS = {
     "plot_trajectory_terms": lambda: rl_plots.plot_trajectory_terms(
         [0.5, 0.3, 0.2], np.ones((3, 2)), [3.0, 3.0], ["τ1", "τ2", "τ3"]
     ),
-    "plot_completions": lambda: lm_plots.plot_completions(["<eos>", "1 <eos>", "2 <eos>"], [0.5, 0.3, 0.2], [0, 1, 0], "t"),
+    "plot_completions": lambda: lm_plots.plot_completions(
+        ["<eos>", "1 <eos>", "2 <eos>"], [0.5, 0.3, 0.2], [0, 1, 0], "t"
+    ),
     "plot_prompt_weights": lambda: lm_plots.plot_prompt_weights(
         np.linspace(0, 1, 11),
         {2: np.ones(11), 4: np.linspace(1, 2, 11)},
@@ -108,11 +110,18 @@ CALLS = {
         {"make 2": 0.6},
     ),
     "plot_estimator_comparison": lambda: lm_plots.plot_estimator_comparison(
-        [2, 4, 8], {"grpo": [0.9] * 3, "rloo": [1.0] * 3}, {"grpo": [0.5, 0.7, 0.9], "rloo": [1.0] * 3}, {"grpo": "GRPO"}
+        [2, 4, 8],
+        {"grpo": [0.9] * 3, "rloo": [1.0] * 3},
+        {"grpo": [0.5, 0.7, 0.9], "rloo": [1.0] * 3},
+        {"grpo": "GRPO"},
     ),
     "plot_length_paths": lambda: lm_plots.plot_length_paths(
         {
-            name: {"J": np.linspace(1, 2, 5), "wrong_length": np.linspace(2, 3, 5), "right_length": np.linspace(3, 2, 5)}
+            name: {
+                "J": np.linspace(1, 2, 5),
+                "wrong_length": np.linspace(2, 3, 5),
+                "right_length": np.linspace(3, 2, 5),
+            }
             for name in ("exact", "grpo")
         },
         {"exact": "∇J"},
