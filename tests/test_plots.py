@@ -46,7 +46,13 @@ CALLS = {
         (-0.8, -0.6),
     ),
     "plot_terms_against_samples": lambda: estimator_plots.plot_terms_against_samples(
-        RNG.normal(size=200), RNG.normal(size=200), np.linspace(-3, 3, 7), np.linspace(-3, 3, 7) ** 3, -2.0
+        RNG.normal(size=200),
+        RNG.normal(size=200),
+        np.linspace(-3, 3, 7),
+        np.linspace(-3, 3, 7) ** 3,
+        -2.0,
+        variance_density=np.exp(-(np.linspace(-3, 3, 7) ** 2)),
+        tails=(-1.0, 1.0),
     ),
     "plot_running_standard_error": lambda: estimator_plots.plot_running_standard_error(
         G, {n: np.column_stack([v, v]) + 0.1 for n, v in SE.items()}, {"pathwise": [1.0, 2.0]}

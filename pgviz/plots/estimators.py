@@ -247,31 +247,65 @@ def plot_log_prob_slice(
 
 
 def plot_terms_against_samples(
-    x_values, terms, x_grid, term_curve, exact: float, param_label: str = r"\theta", max_points: int = 3000
+    x_values,
+    terms,
+    x_grid,
+    term_curve,
+    exact: float,
+    variance_density=None,
+    tails=None,
+    param_label: str = r"\theta",
+    max_points: int = 3000,
 ):
     """Where the variance lives: per-sample terms g_i against their samples x_i, and all terms on a log density axis.
 
     Args: x_values [N] samples; terms [N] their terms g_i; x_grid [G] and term_curve [G] the term as a
-    function of x; exact: the exact gradient (the terms' mean); max_points: the first points drawn
-    in the scatter. Returns the Figure (left: g against x; right: a histogram of every term, nothing
-    clipped, with a logarithmic density axis so that the tails show).
+    function of x; exact: the exact gradient (the terms' mean); variance_density [G] (optional):
+    (g(x) - mean)^2 p(x), whose integral is the variance, drawn in a middle panel with the x beyond
+    ``tails`` = (low, high) shaded; max_points: the first points drawn in the scatter. Returns the
+    Figure (first panel: g against x; last: a histogram of every term, nothing clipped, with a
+    logarithmic density axis so that the tails show).
     """
-    x_values, terms = np.asarray(x_values, dtype=float), np.asarray(terms, dtype=float)
-    fig, (left, right) = new_figure(ncols=2, width=9.6, height=3.8)
-    shown = slice(0, max_points)
-    left.plot(x_values[shown], terms[shown], ".", ms=2.5, alpha=0.4, color=COLORS["samples"], label="samples")
+    x_values, terms, x_grid = (np.asarray(v, dtype=float) for v in (x_values, terms, x_grid))
+    panels = 3 if variance_density is not None else 2
+    fig, axes = new_figure(ncols=panels, width=4.4 * panels, height=3.8)
+    left, right = axes[0], axes[-1]
     left.plot(
         x_grid,
         term_curve,
         color=COLORS["score_function"],
-        lw=1.5,
+        lw=1.0,
         label=rf"$g(x)$ for $\partial/\partial {param_label}$",
+    )
+    shown = slice(0, max_points)
+    left.plot(
+        x_values[shown],
+        terms[shown],
+        "o",
+        ms=3,
+        alpha=0.35,
+        color=COLORS["samples"],
+        label=f"first {max_points} samples",
     )
     left.axhline(exact, color=COLORS["exact"], ls="--", lw=1.2, label=f"mean (exact) {exact:+.3f}")
     left.set_xlabel("sample x")
     left.set_ylabel(r"per-sample term $g_i$")
-    left.set_title("Terms against samples: the tails are cubic")
+    left.set_title("Terms against samples: cubic tails")
     left.legend(fontsize=8)
+    if variance_density is not None:
+        middle = axes[1]
+        middle.plot(x_grid, variance_density, color=COLORS["score_function"], lw=1.5)
+        if tails is not None:
+            low, high = tails
+            for mask in (x_grid <= low, x_grid >= high):
+                middle.fill_between(
+                    x_grid[mask], 0, np.asarray(variance_density)[mask], color=COLORS["highlight"], alpha=0.5
+                )
+            middle.plot([], [], "s", color=COLORS["highlight"], alpha=0.5, label="beyond the tail edges")
+            middle.legend(fontsize=8)
+        middle.set_xlabel("sample x")
+        middle.set_ylabel(r"$(g(x) - \mathrm{mean})^2\, p(x)$")
+        middle.set_title("Where the variance lives")
     edges = np.linspace(terms.min(), terms.max(), 121)
     right.hist(terms, bins=edges, density=True, color=COLORS["score_function"], alpha=0.6, log=True)
     right.axvline(exact, color=COLORS["exact"], ls="--", lw=1.2)
