@@ -30,7 +30,7 @@ import sympy as sp
 
 from pgviz.costs import check_cost, cost_values
 from pgviz.distributions import NOISE, Distribution, check_distribution, check_num_samples
-from pgviz.expectations import check_baseline, derivative_almost_everywhere, optimal_baseline
+from pgviz.expectations import check_baseline, check_defined, derivative_almost_everywhere, optimal_baseline
 from pgviz.symbolic import eps, numpy_function, x
 from pgviz.validation import check_choice, check_index, check_real_array, check_rng
 
@@ -96,6 +96,7 @@ def pathwise_terms(f, dist: Distribution, noise) -> np.ndarray:
     """
     f = check_cost(f, allow_callable=False)
     dist = check_reparameterized(dist)
+    check_defined(f, dist)
     eps_values = _check_noise(noise, dist)  # [N]
     x_values = dist.transform(eps_values)  # [N]
     derivative = numpy_function(derivative_almost_everywhere(f), (x,))(x_values)  # f'(x) [N]
@@ -161,6 +162,7 @@ def pathwise(f, dist: Distribution, num_samples: int, rng: np.random.Generator) 
     """
     f = check_cost(f, allow_callable=False)
     dist = check_reparameterized(dist)
+    check_defined(f, dist)
     num_samples = check_num_samples(num_samples)
     rng = check_rng(rng)
     return _finite(_pathwise_terms(f, dist, dist.sample_noise(num_samples, rng), range(dist.num_params)))
@@ -171,6 +173,7 @@ def pathwise_on_noise(f, dist: Distribution, noise, param=None) -> np.ndarray:
     [N] for one component ``param``."""
     f = check_cost(f, allow_callable=False)
     dist = check_reparameterized(dist)
+    check_defined(f, dist)
     noise = _check_noise(noise, dist)
     columns = _check_param(param, dist)
     terms = _finite(_pathwise_terms(f, dist, noise, columns))
@@ -181,6 +184,7 @@ def pathwise_on_noise(f, dist: Distribution, noise, param=None) -> np.ndarray:
 
 
 def check_reparameterized(dist) -> Distribution:
+    """A distribution with a reparameterization x = g(eps; theta), else TypeError."""
     dist = check_distribution(dist)
     if dist.reparameterization is None:
         raise TypeError(

@@ -34,6 +34,7 @@ __all__ = [
     "exact_gradient",
     "optimal_baseline",
     "check_baseline",
+    "check_defined",
     "inverse_reparameterization",
     "reparameterization_jacobian",
     "derivative_almost_everywhere",
@@ -126,6 +127,26 @@ def _check_integrand(h: sp.Expr, dist: Distribution) -> None:
     if poles:
         where = "at infinitely many x" if np.inf in poles else f"at x = {min(poles):g}"
         raise ValueError(f"h has a pole {where} where {type(dist).__name__} puts mass: E[h] does not exist")
+
+
+def check_defined(f: sp.Expr, dist: Distribution) -> None:
+    """ValueError unless the cost f is finite wherever ``dist`` can put a sample: at every support
+    point, or at the quadrature nodes, which reach further into the tails than any sample does.
+
+    The pathwise estimator needs it: it evaluates f' only, which can be finite where f is not
+    (f = log x under a Gaussian has f' = 1/x at negative x)."""
+    if dist.is_finite:
+        values = _values_on_support(f, dist)
+    else:
+        lower, upper = _NOISE_RANGE[dist.noise]
+        eps_grid = np.linspace(lower, upper, _PANELS * _NODES.size)
+        with np.errstate(all="ignore"):
+            values = numpy_function(f, (x,))(dist.transform(eps_grid))
+    if not np.all(np.isfinite(values)):
+        raise ValueError(
+            f"f is not finite at some x where {type(dist).__name__} puts mass (a log or square root of a "
+            "negative number, a pole): the gradient of E[f] does not exist"
+        )
 
 
 def quadrature_expectation(values_of_x, kinks_x: list[float], dist: Distribution) -> np.ndarray:

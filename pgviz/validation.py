@@ -114,13 +114,15 @@ def check_real_array(value, name: str, ndim: int | None = None, finite: bool = T
     except (TypeError, ValueError):
         raise TypeError(f"{name} must be an array of real numbers (equal-length rows)") from None
     if raw.dtype == bool or raw.dtype.kind not in "iuf":
-        if raw.dtype.kind == "O":  # Python ints beyond int64, or mixed objects
-            try:
-                raw = np.array(value, dtype=float)
-            except (TypeError, ValueError, OverflowError):
-                raise TypeError(f"{name} must be an array of real numbers") from None
-        else:
+        if raw.dtype.kind != "O":
             raise TypeError(f"{name} must be an array of real numbers, got dtype {raw.dtype}")
+        # Python ints beyond int64, or mixed objects: every entry must be a real number itself.
+        if not all(_is_real(item) for item in raw.ravel()):
+            raise TypeError(f"{name} must be an array of real numbers (no None, bools, text or complex numbers)")
+        try:
+            raw = np.array(raw.tolist(), dtype=float)
+        except OverflowError:
+            raise ValueError(f"{name} must hold numbers within float range (about 1.8e308)") from None
     array = raw.astype(float, copy=False)
     if ndim is not None and array.ndim != ndim:
         raise ValueError(f"{name} must be a {ndim}-d array, got shape {array.shape}")
