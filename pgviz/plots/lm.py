@@ -11,6 +11,8 @@ import numpy as np
 
 from pgviz.plots.style import COLORS, CYCLE, new_figure
 
+MARKERS = {"reinforce": "s", "mean_baseline": "^", "rloo": "o", "grpo": "D", "dr_grpo": "v", "dapo": "P"}
+
 __all__ = [
     "plot_completions",
     "plot_prompt_weights",
@@ -60,7 +62,9 @@ def plot_prompt_weights(p, weights, no_signal, prompts):
     for ax in (ax_w, ax_n):
         for label, p_prompt in prompts.items():
             ax.axvline(p_prompt, color=COLORS["other"], lw=0.8, ls="--")
-            ax.text(p_prompt, 1.0, f" {label}", transform=ax.get_xaxis_transform(), rotation=90, va="top", fontsize=8)
+            ax.text(
+                p_prompt, 0.02, f" {label}", transform=ax.get_xaxis_transform(), rotation=90, va="bottom", fontsize=8
+            )
         ax.set_xlim(0, 1)
         ax.set_xlabel("success probability p of a prompt")
     ax_w.set_ylim(0, 4.2)
@@ -81,8 +85,12 @@ def plot_estimator_comparison(group_sizes, cosines, norm_ratios, labels):
     Returns the Figure.
     """
     fig, (ax_c, ax_n) = new_figure(2, width=10.0, height=3.8)
-    for name in cosines:
-        style = dict(color=COLORS.get(name, COLORS["other"]), marker="o", ms=4, lw=1.5, label=labels.get(name, name))
+    for order, name in enumerate(cosines):  # later estimators drawn smaller, so that equal curves stay visible
+        marker = MARKERS.get(name, "o")
+        size, width = 9 - 1.2 * order, 2.6 - 0.3 * order
+        style = dict(
+            color=COLORS.get(name, COLORS["other"]), marker=marker, ms=size, lw=width, label=labels.get(name, name)
+        )
         ax_c.plot(group_sizes, cosines[name], **style)
         ax_n.plot(group_sizes, norm_ratios[name], **style)
     ax_c.set_ylabel(r"cosine of $\mathbb{E}[\hat g]$ with $\nabla J$")
@@ -105,9 +113,9 @@ def plot_length_paths(paths, labels):
     fig, (ax_w, ax_r) = new_figure(2, width=10.0, height=3.8)
     for name, path in paths.items():
         color = COLORS.get(name, COLORS["other"])
-        ls = "--" if name == "exact" else "-"
-        ax_w.plot(path["J"], path["wrong_length"], color=color, ls=ls, lw=1.6, label=labels.get(name, name))
-        ax_r.plot(path["J"], path["right_length"], color=color, ls=ls, lw=1.6, label=labels.get(name, name))
+        style = dict(color=color, ls="--", lw=1.4, zorder=3) if name == "exact" else dict(color=color, lw=2.2)
+        ax_w.plot(path["J"], path["wrong_length"], label=labels.get(name, name), **style)
+        ax_r.plot(path["J"], path["right_length"], label=labels.get(name, name), **style)
     ax_w.set_ylabel("mean length of wrong answers (tokens)")
     ax_w.set_title("Wrong answers")
     ax_r.set_ylabel("mean length of right answers (tokens)")
@@ -131,11 +139,11 @@ def plot_group_convergence(num_groups, projection, projection_se, cosine, exact_
     fig, (ax_p, ax_c) = new_figure(2, width=10.0, height=4.0)
     band = ax_p.fill_between(n, projection - 2 * projection_se, projection + 2 * projection_se, color=color,
                              alpha=0.2, lw=0)  # fmt: skip
-    (line_p,) = ax_p.plot(n, projection, color=color, lw=1.3, label=f"sampled {label}, ±2 SE")
-    own_p = ax_p.axhline(exact_projection, color=color, ls="--", lw=1.2, label=f"exact E[ĝ] of {label}")
+    (line_p,) = ax_p.plot(n, projection, color=color, lw=1.3, label=f"running {label}, ±2 SE")
+    own_p = ax_p.axhline(exact_projection, color=color, ls="--", lw=1.2, label="its exact expectation")
     ax_p.axhline(1.0, color=COLORS["exact"], ls=":", lw=1.2, label="∇J")
-    (line_c,) = ax_c.plot(n, cosine, color=color, lw=1.3, label=f"sampled {label}")
-    own_c = ax_c.axhline(exact_cosine, color=color, ls="--", lw=1.2, label=f"exact E[ĝ] of {label}")
+    (line_c,) = ax_c.plot(n, cosine, color=color, lw=1.3, label=f"running {label}")
+    own_c = ax_c.axhline(exact_cosine, color=color, ls="--", lw=1.2, label="its exact expectation")
     ax_c.axhline(1.0, color=COLORS["exact"], ls=":", lw=1.2, label="∇J")
     (marker_p,) = ax_p.plot([n[0]], [projection[0]], "o", ms=7, color=color, mec=COLORS["marker_edge"])
     (marker_c,) = ax_c.plot([n[0]], [cosine[0]], "o", ms=7, color=color, mec=COLORS["marker_edge"])

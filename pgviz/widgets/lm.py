@@ -72,7 +72,7 @@ class GroupConvergenceApp(FigureApp):
 
         first = self._curves(estimator, group_size)
         self.fig, self.axes, self.artists = plot_group_convergence(
-            self.curve_n, *first, label="ĝ", color=COLORS["samples"]
+            self.curve_n, *first, label="estimate", color=COLORS["samples"]
         )
         self.artists["own_projection"].set_color(COLORS["highlight"])
         self.artists["own_cosine"].set_color(COLORS["highlight"])
