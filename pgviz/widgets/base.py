@@ -75,10 +75,11 @@ class FigureApp:
       kept; a subclass that sets the engine again (new title or tick label sizes) gets one more.
     - A full draw caches a background: the figure without the moving artists and without the
       static artists drawn after one of them (by zorder, as matplotlib draws) whose box meets
-      their clip boxes (or such a static's box), which are drawn over them. In the notebooks'
-      figures these are the two spines the data touch; titles, tick labels and the legends (below
-      the axes) stay in the background, and ``ax.set_axisbelow(True)`` keeps grid and ticks under
-      the data. Boxes are measured once per full draw, not per refresh.
+      their clip boxes (or such a static's box), which are drawn over them. In notebooks 01-04
+      these are the two spines the data touch; titles, tick labels and the legends (below the
+      axes) stay in the background, and ``ax.set_axisbelow(True)`` keeps grid and ticks under the
+      data; a legend inside the axes is drawn again on every refresh. Boxes are measured once per
+      full draw, not per refresh.
     - When only moving artists changed (``stale``), a refresh restores the picture cached before
       the first changed group and draws the rest in full-draw order, so the pixels equal a full
       draw (tests/test_figureapp.py compares them); moving the last group alone redraws only it.
