@@ -22,6 +22,7 @@ from pgviz.rl.exact import (
     discounted_visits,
     exact_policy_gradient,
     exact_return,
+    expected_length,
     finite_difference_gradient,
     state_values,
 )
