@@ -79,6 +79,12 @@ def reinforce(mdp, features, theta0, alpha, alpha_w, num_episodes, rng, max_step
     return total_reward, start_policy, truncated, theta, w, -1
 
 
+#: The most episodes one call runs in all (C x R x E; a few minutes when every episode is long) and
+#: the longest episode a run may have (its step buffers are allocated once per run).
+MAX_EPISODES = 10**7
+MAX_EPISODE_STEPS = 10**7
+
+
 @dataclass(frozen=True, eq=False)
 class LearningCurves:
     """Results of :func:`reinforce_learning_curves` (C configurations, R runs, E episodes).
@@ -161,10 +167,16 @@ def reinforce_learning_curves(
         given = alphas_w[~np.isnan(alphas_w)]
         if alphas_w.shape != alphas.shape or not np.all(np.isfinite(given)) or np.any(given <= 0):
             raise ValueError("alphas_w must be None or one positive step size (or None/NaN) per alpha")
-    num_runs = check_count(num_runs, "num_runs")
-    num_episodes = check_count(num_episodes, "num_episodes")
+    num_runs = check_count(num_runs, "num_runs", 1, MAX_EPISODES)
+    num_episodes = check_count(num_episodes, "num_episodes", 1, MAX_EPISODES)
     rng = check_rng(rng)
-    max_steps = check_count(max_steps, "max_steps")
+    max_steps = check_count(max_steps, "max_steps", 1, MAX_EPISODE_STEPS)
+    if len(alphas) * num_runs * num_episodes > MAX_EPISODES:
+        raise ValueError(
+            f"len(alphas) x num_runs x num_episodes = {len(alphas) * num_runs * num_episodes:,} episodes; "
+            f"the learning curves run at most {MAX_EPISODES:,} (minutes of work and {MAX_EPISODES // 10**6 * 48} "
+            "MB of records at the most)"
+        )
     if collapse_below is None:  # π is never below 0: the stop rule never fires
         collapse_below = 0.0
     collapse_below = check_in_range(collapse_below, "collapse_below", 0.0, 0.5, high_open=True)
