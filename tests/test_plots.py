@@ -61,7 +61,7 @@ CALLS = {
         np.linspace(-3, 3, 7), np.ones((3, 7)), np.zeros((3, 7)), [0.5, 1.0, 5.0]
     ),
     "plot_gradient_convergence": lambda: rl_plots.plot_gradient_convergence(
-        np.ones((50, 2)), np.full((50, 2), 0.1), [1.0, 1.0], m=10
+        np.ones((50, 2)), np.full((50, 2), 0.1), [1.0, 1.0]
     ),
     "plot_corridor_value": lambda: rl_plots.plot_corridor_value(
         np.linspace(0, 1, 11),

@@ -19,11 +19,11 @@ __all__ = [
 ]
 
 
-def plot_gradient_convergence(estimates, standard_errors, exact, param_names=None, m=None):
+def plot_gradient_convergence(estimates, standard_errors, exact, param_names=None):
     """Running REINFORCE estimate ĝ_m of each gradient component against m, with ±2 SE and the exact value.
 
     Args: estimates [M, P] (ĝ after m = 1..M episodes), standard_errors [M, P], exact [P],
-    param_names: P labels, m: a number of episodes to mark (optional). Returns (fig, ax). Each
+    param_names: P labels. Returns (fig, ax). Each
     component's exact value is a dashed line in that component's colour. The legend sits below
     the axes, outside the data (a widget's markers never pass under it).
     """
