@@ -100,10 +100,12 @@ def check_cost(f, allow_callable: bool = True):
 
 
 def cost_values(f, x_values: np.ndarray) -> np.ndarray:
-    """f evaluated at the samples x [N]: [N] (f checked by :func:`check_cost`)."""
-    if isinstance(f, sp.Expr):
-        return numpy_function(f, (x,))(x_values)
-    values = np.asarray(f(x_values), dtype=float)
+    """f evaluated at the samples x [N]: [N] (f checked by :func:`check_cost`). NumPy's warnings are
+    silenced: the callers refuse non-finite values with a ValueError that says why."""
+    with np.errstate(all="ignore"):
+        if isinstance(f, sp.Expr):
+            return numpy_function(f, (x,))(x_values)
+        values = np.asarray(f(x_values), dtype=float)
     if values.shape != x_values.shape:
         raise ValueError(f"f must map an array of shape {x_values.shape} to the same shape, got {values.shape}")
     return values

@@ -72,6 +72,7 @@ class ConvergenceApp(FigureApp):
             f_text = cost_text(f)
         self.f, self.dist, self.max_samples, self.estimators = f, dist, max_samples, estimators
         self._parsed_text, self._parsed = f_text, f
+        self._last_num_samples = num_samples
         self._precomputed = None  # (key, data) of the next theta step, see precompute_theta
         self.seed = int(rng.integers(2**62))
         self.param = param
@@ -140,8 +141,12 @@ class ConvergenceApp(FigureApp):
     # --- state ---------------------------------------------------------------------------------
     @property
     def num_samples(self) -> int:
-        """The N the slider points at (rounded to an integer)."""
-        return int(min(max(round(self.slider.value), 1), self.max_samples))
+        """The N the slider points at (rounded to an integer); the last good N while the slider
+        holds something that is not a finite number (set from code: the app says so)."""
+        value = self.slider.value
+        if np.isfinite(value):
+            self._last_num_samples = int(min(max(round(value), 1), self.max_samples))
+        return self._last_num_samples
 
     def _data_at(self, f, dist: Distribution, param: int) -> dict:
         """The figure's numbers (:func:`pgviz.convergence.convergence_data`) on the app's samples."""
@@ -153,7 +158,7 @@ class ConvergenceApp(FigureApp):
 
     def _read_controls(self) -> None:
         """Take f, theta and the component from the controls; a bad f leaves the old state."""
-        self.error = ""
+        self.error = "" if np.isfinite(self.slider.value) else f"N not changed: {self.slider.value} is not a number"
         text = self.cost_text.value
         if text != self._parsed_text:  # parse once per entry, not on every slider move
             try:
