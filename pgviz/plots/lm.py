@@ -200,14 +200,16 @@ def plot_kl_variances(kl, relative_std, relative_bias):
     """Schulman's k1, k2, k3 as the KL grows: standard deviation and bias of one sample, over the KL.
 
     Args: kl [M] true KL(π ‖ π_ref); relative_std, relative_bias: {"k1": [M], "k2": [M], "k3": [M]}
-    (std/KL and |bias|/KL of one completion per prompt). Returns the Figure.
+    (std/KL and bias/KL of one completion per prompt; |bias| is drawn, values under 1e-9 are taken
+    for rounding and left out). Returns the Figure.
     """
     fig, (ax_s, ax_b) = new_figure(2, width=10.0, height=3.8)
     for name in relative_std:
         ax_s.plot(kl, relative_std[name], color=COLORS[name], lw=1.6, marker="o", ms=3, label=name)
-        bias = np.asarray(relative_bias[name], dtype=float)
-        if np.any(bias > 0):
-            ax_b.plot(kl, np.where(bias > 0, bias, np.nan), color=COLORS[name], lw=1.6, marker="o", ms=3, label=name)
+        bias = np.abs(np.asarray(relative_bias[name], dtype=float))
+        shown = bias > 1e-9  # rounding noise of an unbiased estimator is not drawn
+        if np.any(shown):
+            ax_b.plot(kl, np.where(shown, bias, np.nan), color=COLORS[name], lw=1.6, marker="o", ms=3, label=name)
     for ax in (ax_s, ax_b):
         ax.set_xscale("log")
         ax.set_yscale("log")
