@@ -2,7 +2,7 @@
 
 Modules by concern, imports pointing one way (lower first):
 ``validation``, ``symbolic``, ``compiled``, ``statistics`` -> ``distributions`` -> ``families``,
-``costs`` -> ``derivations``, ``expectations`` -> ``estimators`` -> ``studies``, ``convergence``; the RL wing
+``costs`` -> ``parser``, ``derivations``, ``quadrature`` -> ``expectations`` -> ``estimators`` -> ``studies``, ``convergence``; the RL wing
 ``rl/`` beside the estimators (it uses validation, compiled, statistics and the softmax of
 distributions); then ``plots/`` -> ``widgets/``. The README's API section lists the public names.
 """
@@ -19,7 +19,8 @@ from pgviz.derivations import (
 )
 
 # --- cost functions, exact expectations, Monte Carlo gradient estimators (notebooks 01-03)
-from pgviz.costs import COSTS, cost, parse_cost
+from pgviz.costs import COSTS, cost
+from pgviz.parser import parse_cost
 from pgviz.expectations import exact_expectation, exact_gradient, optimal_baseline
 from pgviz.estimators import (
     ESTIMATORS,

@@ -1,20 +1,11 @@
 """Distributions, each defined once as a SymPy log-density; everything numeric is generated from it.
 
-For a distribution p(x; theta) the class holds
-
-* ``log_prob_expr``: log p(x; theta) as a SymPy expression in :data:`pgviz.symbolic.x`;
-* ``score_exprs``: d/dtheta_j log p(x; theta) for each parameter, by SymPy differentiation;
-* ``log_prob(x)`` -> [N] and ``score(x)`` -> [N, P]: NumPy functions compiled from those
-  expressions (:func:`pgviz.symbolic.numpy_function`);
-* ``sample(num_samples, rng)`` -> [N]: for a finite support, inverse-CDF sampling from the
-  probabilities exp(log p); for a continuous one, the symbolic reparameterization
-  x = g(eps; theta) applied to standard noise eps (checked against the log-density by
-  :meth:`Distribution.check_reparameterization`).
-
-It also holds the one numeric softmax of the package (:func:`softmax`), which the softmax
-policies of :mod:`pgviz.rl.policy` are built on. The families themselves (Gaussian, Bernoulli,
-...) are in :mod:`pgviz.families`. Notebook 01 explains the score; notebook 03 the
-reparameterization.
+A :class:`Distribution` p(x; theta) holds ``log_prob_expr`` (log p as a SymPy expression in
+:data:`pgviz.symbolic.x`), ``score_exprs`` (its derivatives), NumPy ``log_prob``/``score``
+compiled from the stable form of log p, and ``sample``: inverse CDF over a finite support, or the
+reparameterization x = g(eps; theta) of standard noise (:meth:`Distribution.check_reparameterization`
+proves it carries the noise onto p). Also here: the one numeric :func:`softmax` of the package,
+which :mod:`pgviz.rl.policy` builds on. The families are in :mod:`pgviz.families`. Notebooks 01, 03.
 """
 
 from __future__ import annotations
@@ -26,7 +17,17 @@ import numpy as np
 import sympy as sp
 
 from pgviz.compiled import jit
-from pgviz.symbolic import check_expression, eps, exact_rational, numpy_function, numpy_table, stable_form, x
+from pgviz.symbolic import (
+    check_expression,
+    eps,
+    exact_rational,
+    numpy_function,
+    numpy_table,
+    readable_form,
+    stable_form,
+    symbolic_expectation,
+    x,
+)
 from pgviz.validation import check_count, check_in_range, check_real_array, check_rng
 
 __all__ = ["Distribution", "NOISE", "softmax", "check_distribution", "check_num_samples", "MAX_SAMPLES", "MAX_SUPPORT"]
@@ -75,24 +76,6 @@ def check_num_samples(num_samples, name: str = "num_samples") -> int:
     return check_count(num_samples, name, 1, MAX_SAMPLES)
 
 
-def _readable(expr: sp.Expr) -> sp.Expr:
-    """The shortest of a few equal forms of ``expr`` (as differentiated, simplified, cancelled);
-    a long expression (a softmax over many classes) is left as differentiated."""
-    if sp.count_ops(expr) > 60:
-        return expr
-    return min((expr, sp.simplify(expr), sp.cancel(expr)), key=sp.count_ops)
-
-
-@functools.lru_cache(maxsize=256)
-def _symbolic_expectation(log_prob_expr: sp.Expr, support: sp.Set, expr: sp.Expr) -> sp.Expr:
-    """E[expr] = sum or integral of expr * exp(log p) over the support, parameters kept symbolic."""
-    if isinstance(support, sp.FiniteSet):
-        total = sum(sp.exp(log_prob_expr.subs(x, v)) * expr.subs(x, v) for v in sorted(support))
-    else:
-        total = sp.integrate(expr * sp.exp(log_prob_expr), (x, support.inf, support.sup))
-    return sp.simplify(total)
-
-
 class Distribution:
     """A parametric distribution p(x; theta) generated from its SymPy log-density.
 
@@ -135,7 +118,7 @@ class Distribution:
     def score_exprs(self) -> tuple[sp.Expr, ...]:
         """d/dtheta_j log p(x; theta) for each parameter, as SymPy differentiates log_prob_expr
         (simplified for reading; the numeric score is generated from the stable form)."""
-        return tuple(_readable(sp.diff(self.log_prob_expr, s)) for s in self.param_symbols)
+        return tuple(readable_form(sp.diff(self.log_prob_expr, s)) for s in self.param_symbols)
 
     # ----------------------------------------------------------------- parameters
     @property
@@ -287,7 +270,7 @@ class Distribution:
         if not self.is_normalized:
             raise ValueError(f"{type(self).__name__} as written is not normalized: it has no expectation")
         expr = check_expression(expr, "expr", (x, *self.param_symbols))
-        result = _symbolic_expectation(self.log_prob_expr, self.support, expr)
+        result = symbolic_expectation(self.log_prob_expr, self.support, expr)
         if symbolic:
             return result  # may hold an unevaluated Integral: SymPy found no closed form
         if result.has(sp.Integral):  # try again with the values in (often easier for SymPy)

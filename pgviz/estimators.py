@@ -30,7 +30,8 @@ import sympy as sp
 
 from pgviz.costs import check_cost, cost_values
 from pgviz.distributions import NOISE, Distribution, check_distribution, check_num_samples
-from pgviz.expectations import check_baseline, check_defined, derivative_almost_everywhere, optimal_baseline
+from pgviz.expectations import check_baseline, derivative_almost_everywhere, optimal_baseline
+from pgviz.quadrature import check_defined
 from pgviz.symbolic import eps, numpy_function, x
 from pgviz.validation import check_choice, check_index, check_real_array, check_rng
 

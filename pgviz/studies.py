@@ -24,10 +24,10 @@ from pgviz.expectations import (
     derivative_almost_everywhere,
     exact_expectation,
     exact_gradient,
-    quadrature_expectation,
     reparameterization_jacobian,
     score_moment,
 )
+from pgviz.quadrature import quadrature_expectation
 from pgviz.symbolic import exact_rational, numpy_function, x
 from pgviz.validation import check_count, check_real_array, check_rng
 

@@ -26,7 +26,8 @@ import sympy as sp
 from pgviz.costs import check_cost, cost_values
 from pgviz.distributions import Distribution
 from pgviz.estimators import check_reparameterized
-from pgviz.expectations import exact_expectation, inverse_reparameterization
+from pgviz.expectations import exact_expectation
+from pgviz.quadrature import inverse_reparameterization
 from pgviz.symbolic import eps, numpy_function, x
 from pgviz.validation import check_bool, check_real_array
 

@@ -31,6 +31,8 @@ __all__ = [
     "numpy_table",
     "exact_rational",
     "simplify_zero",
+    "readable_form",
+    "symbolic_expectation",
 ]
 
 #: The symbol of a sample (an action, in RL): costs f and log-densities are expressions in ``x``.
@@ -192,3 +194,21 @@ def simplify_zero(expr) -> bool:
     if sp.simplify(sp.expand(sp.expand_log(simplified, force=True))) == 0:
         return True
     return sp.simplify(simplified.rewrite(sp.exp)) == 0
+
+
+def readable_form(expr: sp.Expr) -> sp.Expr:
+    """The shortest of a few equal forms of ``expr`` (as differentiated, simplified, cancelled);
+    a long expression (a softmax over many classes) is left as differentiated."""
+    if sp.count_ops(expr) > 60:
+        return expr
+    return min((expr, sp.simplify(expr), sp.cancel(expr)), key=sp.count_ops)
+
+
+@functools.lru_cache(maxsize=256)
+def symbolic_expectation(log_prob_expr: sp.Expr, support: sp.Set, expr: sp.Expr) -> sp.Expr:
+    """E[expr] = sum or integral of expr * exp(log p) over the support, parameters kept symbolic."""
+    if isinstance(support, sp.FiniteSet):
+        total = sum(sp.exp(log_prob_expr.subs(x, v)) * expr.subs(x, v) for v in sorted(support))
+    else:
+        total = sp.integrate(expr * sp.exp(log_prob_expr), (x, support.inf, support.sup))
+    return sp.simplify(total)

@@ -6,7 +6,8 @@ import pytest
 import sympy as sp
 
 import pgviz
-from pgviz.costs import COSTS, MAX_COST_LENGTH, cost, parse_cost
+from pgviz.costs import COSTS, cost
+from pgviz.parser import MAX_COST_LENGTH, parse_cost
 
 x = pgviz.x
 

@@ -18,10 +18,10 @@ from pgviz.expectations import (
     derivative_almost_everywhere,
     exact_expectation,
     exact_gradient,
-    inverse_reparameterization,
     optimal_baseline,
     reparameterization_jacobian,
 )
+from pgviz.quadrature import inverse_reparameterization
 
 x = pgviz.x
 mu_s, sigma_s, k_s = sp.symbols("mu sigma k", real=True)

@@ -19,8 +19,9 @@ from hostile import CANARY, CARELESS_REALS, close, expit, finite, no_text_to_sym
 
 import pgviz
 from pgviz import validation
-from pgviz.costs import COSTS, cost, cost_text, parse_cost
+from pgviz.costs import COSTS, cost, cost_text
 from pgviz.derivations import log_derivative_trick
+from pgviz.parser import parse_cost
 from pgviz.symbolic import check_expression, numpy_function, simplify_zero
 
 pytestmark = pytest.mark.usefixtures("no_text_to_sympify")

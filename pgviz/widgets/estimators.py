@@ -9,9 +9,10 @@ import numpy as np
 import sympy as sp
 
 from pgviz.convergence import convergence_data, draw_noise, running_at
-from pgviz.costs import COSTS, check_cost, cost, cost_latex, cost_text, parse_cost
+from pgviz.costs import COSTS, check_cost, cost, cost_latex, cost_text
 from pgviz.distributions import Distribution, check_distribution
 from pgviz.estimators import ESTIMATORS
+from pgviz.parser import parse_cost
 from pgviz.plots.estimators import plot_convergence
 from pgviz.plots.style import COLORS
 from pgviz.validation import check_count, check_real_array, check_rng
