@@ -249,6 +249,18 @@ class ContinuousBandit:
         w = _check_weights(weights)
         return float(self._reward_fn(self._states, w[0] + w[1] * self._states) @ self._state_weights)
 
+    def deterministic_finite_difference_gradient(self, weights, step: float = 1e-5) -> np.ndarray:
+        """Central differences of :meth:`deterministic_return` in w0 and w1: [2]."""
+        w = _check_weights(weights)
+        step = check_positive(step, "step")
+        out = np.empty(2)
+        for j in range(2):
+            up, down = w.copy(), w.copy()
+            up[j] += step
+            down[j] -= step
+            out[j] = (self.deterministic_return(up) - self.deterministic_return(down)) / (2 * step)
+        return out
+
     def deterministic_policy_gradient(self, weights) -> np.ndarray:
         """grad_w J = E_s[d r(s, a)/d a at a = mu_w(s) * (1, s)] (the gradient DDPG follows): [2]."""
         w = _check_weights(weights)

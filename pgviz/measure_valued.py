@@ -39,6 +39,7 @@ __all__ = [
     "measure_valued_variance",
     "measure_valued_mean",
     "measure_valued_variance_curve",
+    "measure_valued_study",
 ]
 
 _w, _m = sp.symbols("w m", real=True)
@@ -187,3 +188,27 @@ def measure_valued_variance_curve(f, k_symbol: sp.Symbol, k_values, dist: Gaussi
     for i, k_value in enumerate(k_values):
         out[i] = measure_valued_variance(lambda xs, kv=k_value: family(xs, kv), dist, coupled)
     return out
+
+
+def measure_valued_study(
+    f, k_symbol: sp.Symbol, k_values, dist: Gaussian, rng: np.random.Generator, sampled_k, num_samples: int = 100_000
+):
+    """Exact and Monte Carlo variances of the coupled measure-valued estimator against k.
+
+    Returns ``(exact [K, 2], (sampled_k [J], sampled [J, 2]))``: exact variances on ``k_values``
+    (:func:`measure_valued_variance_curve`) and ``terms.var(0)`` of ``num_samples`` coupled terms at
+    each k of ``sampled_k`` - one more entry for the dictionaries of
+    :func:`pgviz.studies.variance_study` (Mohamed et al. 2020, Figs. 2-3; notebook 03).
+    """
+    exact = measure_valued_variance_curve(f, k_symbol, k_values, dist)
+    rng = check_rng(rng)
+    num_samples = check_num_samples(num_samples)
+    sampled_k = np.asarray(sampled_k, dtype=float).reshape(-1)
+    family = numpy_function(f, (x, k_symbol))
+    sampled = np.array(
+        [
+            measure_valued_terms(lambda xs, kv=k_value: family(xs, kv), dist, num_samples, rng).var(axis=0)
+            for k_value in sampled_k
+        ]
+    )
+    return exact, (sampled_k, sampled)

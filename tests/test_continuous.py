@@ -70,6 +70,7 @@ def test_deterministic_policy_gradient():
         down[j] -= h
         fd = (BUMP.deterministic_return(up) - BUMP.deterministic_return(down)) / (2 * h)
         assert dpg[j] == pytest.approx(fd, abs=1e-8)
+    np.testing.assert_allclose(BUMP.deterministic_finite_difference_gradient(w), dpg, atol=1e-8)
     narrow = LinearGaussianPolicy(0.5, 0.5, np.log(1e-3))
     np.testing.assert_allclose(BUMP.exact_gradient(narrow)[:2], dpg, atol=1e-5)
 

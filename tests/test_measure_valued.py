@@ -16,6 +16,7 @@ from pgviz.costs import COSTS, k
 from pgviz.measure_valued import (
     double_sided_maxwell_density,
     measure_valued_mean,
+    measure_valued_study,
     measure_valued_terms,
     measure_valued_variance,
     measure_valued_variance_curve,
@@ -69,6 +70,17 @@ def test_curve_equals_pointwise():
     curve = measure_valued_variance_curve(COSTS["bump"][0], k, ks, dist)
     for row, k_value in zip(curve, ks):
         np.testing.assert_allclose(row, measure_valued_variance(pgviz.cost("bump", k_value), dist), rtol=1e-12)
+
+
+def test_study_matches_its_parts():
+    dist, ks = pgviz.Gaussian(1.0, 1.0), np.array([0.5, 2.0])
+    exact, (picked, sampled) = measure_valued_study(
+        COSTS["cosine"][0], k, ks, dist, np.random.default_rng(3), [2.0], 40_000
+    )
+    np.testing.assert_allclose(exact, measure_valued_variance_curve(COSTS["cosine"][0], k, ks, dist))
+    terms = measure_valued_terms(pgviz.cost("cosine", 2.0), dist, 40_000, np.random.default_rng(3))
+    np.testing.assert_allclose(sampled[0], terms.var(0), rtol=1e-12)
+    assert picked.tolist() == [2.0]
 
 
 @pytest.mark.parametrize(

@@ -7,6 +7,7 @@ Figure; nothing here computes the math.
 from __future__ import annotations
 
 import numpy as np
+from matplotlib.ticker import NullFormatter
 
 from pgviz.estimators import ESTIMATORS
 from pgviz.plots.style import COLORS, new_figure
@@ -172,11 +173,15 @@ def plot_variance_vs_k(
     cost_label: str = "f",
     param_labels=(r"\mu", r"\sigma"),
     log_k: bool = False,
+    ylim=None,
+    k_ticks=None,
 ):
     """Single-sample variance of each estimator against k, one panel per parameter (Mohamed et al. Figs 2-3).
 
     Args: k_values [K]; exact {estimator name: [K, P]} exact variances; sampled {name: (k [J],
-    [J, P])} Monte Carlo variances to overlay as dots. Returns the Figure.
+    [J, P])} Monte Carlo variances to overlay as dots; ylim (low, high) for every panel, e.g. when
+    a variance is 0 at some k (None: automatic); k_ticks: k values to label, as plain numbers (for a
+    log k axis shorter than a few decades). Returns the Figure.
     """
     k_values = np.asarray(k_values, dtype=float)
     num_params = len(param_labels)
@@ -197,6 +202,11 @@ def plot_variance_vs_k(
         ax.set_xlabel("k")
         ax.set_ylabel("single-sample variance")
         ax.set_title(rf"$\partial/\partial {param_labels[p]}$ of $\mathbb{{E}}[{cost_label}]$")
+        if ylim is not None:
+            ax.set_ylim(*ylim)
+        if k_ticks is not None:
+            ax.set_xticks(k_ticks, [f"{t:g}" for t in k_ticks])
+            ax.xaxis.set_minor_formatter(NullFormatter())
     axes[0].plot([], [], "o", color="gray", mfc="none", label="Monte Carlo")
     fig.legend(loc="outside lower center", ncol=4, fontsize=9)
     return fig
@@ -355,6 +365,8 @@ def plot_cost_profiles(x_values, values, derivatives, k_values, cost_label: str 
     fig, axes = new_figure(ncols=k_values.size, width=3.0 * k_values.size, height=2.6)
     axes = axes if isinstance(axes, list) else [axes]
     for i, ax in enumerate(axes):
+        if i:
+            ax.sharey(axes[0])  # one scale, so the growth of f' with k shows
         ax.plot(x_values, np.asarray(values)[i], color=COLORS["cost"], lw=1.5, label="f(x)" if i == 0 else None)
         ax.plot(
             x_values,
