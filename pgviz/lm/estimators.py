@@ -111,7 +111,7 @@ def mean_baseline(rewards, lengths, max_length, scale_rewards="none", eps=EPS, d
 
 
 def rloo(rewards, lengths, max_length, scale_rewards="none", eps=EPS, ddof=DDOF, reward_std=None):
-    """REINFORCE leave-one-out (Kool et al. 2019; Ahmadian et al. 2024, "Back to Basics", eq. 7):
+    """REINFORCE leave-one-out (Kool et al. 2019; Ahmadian et al. 2024, "Back to Basics"):
     w_i = (R_i − (1/(G−1)) Σ_{j≠i} R_j) / G. The baseline does not depend on o_i, so E[ĝ] = ∇J
     exactly; R_i − mean_{j≠i} R_j = G/(G−1) (R_i − R̄), so it is the group mean baseline scaled by
     G/(G−1), sample by sample. TRL: ``RLOOTrainer``; verl: ``algorithm.adv_estimator=rloo``.
@@ -143,7 +143,7 @@ def grpo(rewards, lengths, max_length, scale_rewards="group", eps=EPS, ddof=DDOF
 
 
 def dr_grpo(rewards, lengths, max_length, scale_rewards="none", eps=EPS, ddof=DDOF, reward_std=None):
-    """Dr. GRPO (Liu et al. 2025, "Understanding R1-Zero-Like Training", §3.2): no std and no
+    """Dr. GRPO (Liu et al. 2025, "Understanding R1-Zero-Like Training"): no std and no
     per-completion length: A_i = R_i − R̄ and a constant normalizer, w_i = A_i / (G · max_length).
 
     TRL: ``loss_type="dr_grpo"`` (divides by the number of completions × ``max_completion_length``)

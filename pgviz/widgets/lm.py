@@ -71,13 +71,16 @@ class GroupConvergenceApp(FigureApp):
         self.curve_n = np.unique(np.geomspace(1, max_groups, NUM_CURVE_POINTS).round().astype(int))
 
         first = self._curves(estimator, group_size)
+        self._shown = None  # the (estimator, G) whose curves are drawn
         self.fig, self.axes, self.artists = plot_group_convergence(
             self.curve_n, *first, label="estimate", color=COLORS["samples"]
         )
         self.artists["own_projection"].set_color(COLORS["highlight"])
         self.artists["own_cosine"].set_color(COLORS["highlight"])
-        for ax in self.axes:  # the legend's handles follow the recoloured lines
-            ax.legend(fontsize=8, loc="lower right")
+        for legend in self.fig.legends:  # the legend's handles follow the recoloured lines
+            legend.remove()
+        handles = [self.artists["projection"], self.artists["own_projection"], self.axes[0].get_lines()[2]]
+        self.fig.legend(handles=handles, loc="outside lower center", ncols=3, fontsize=9, frameon=False)
 
         self.estimator_menu = widgets.Dropdown(
             options=[(GROUP_ESTIMATORS[name].label, name) for name in estimators],
@@ -121,12 +124,14 @@ class GroupConvergenceApp(FigureApp):
         n = int(round(self.n_slider.value))
         d, a = self.data[name, size], self.artists
         projection, se, cosine, own_projection, own_cosine = self._curves(name, size)
-        with np.errstate(invalid="ignore"):
-            a["band"].set_data(self.curve_n, projection - 2 * se, projection + 2 * se)
-        a["projection"].set_data(self.curve_n, projection)
-        a["cosine"].set_data(self.curve_n, cosine)
-        a["own_projection"].set_ydata([own_projection, own_projection])
-        a["own_cosine"].set_ydata([own_cosine, own_cosine])
+        if self._shown != (name, size):  # the curves change only with the estimator or G: N moves the markers alone
+            self._shown = (name, size)
+            with np.errstate(invalid="ignore"):
+                a["band"].set_data(self.curve_n, projection - 2 * se, projection + 2 * se)
+            a["projection"].set_data(self.curve_n, projection)
+            a["cosine"].set_data(self.curve_n, cosine)
+            a["own_projection"].set_ydata([own_projection, own_projection])
+            a["own_cosine"].set_ydata([own_cosine, own_cosine])
         a["marker_projection"].set_data([n], [d["projection"][n - 1]])
         a["marker_cosine"].set_data([n], [d["cosine"][n - 1]])
         se_text = "" if n < 2 else f" ± {2 * d['projection_se'][n - 1]:.3f}"
