@@ -74,17 +74,18 @@ def run():
         ("Categorical(3), f = (x-2)^2", pgviz.Categorical([0.0, 0.5, 1.0]), f),
     ]
     for label, dist, cost in cases:
-        draw = lambda: dist.sample(NUM_SAMPLES, np.random.default_rng(0))  # noqa: E731
+        draw = lambda dist=dist: dist.sample(NUM_SAMPLES, np.random.default_rng(0))  # noqa: E731
         floor = median_time(draw)
         yield (f"{label}: drawing 10^6 samples (the floor)", 1000 * floor, "ms")
+        seeded = dict(f=cost, dist=dist, num_samples=NUM_SAMPLES)
         estimators = {
-            "score_function": lambda: pgviz.score_function(cost, dist, NUM_SAMPLES, np.random.default_rng(0)),
-            "score_function, optimal baseline": lambda: pgviz.score_function(
-                cost, dist, NUM_SAMPLES, np.random.default_rng(0), baseline="optimal"
+            "score_function": lambda seeded=seeded: pgviz.score_function(**seeded, rng=np.random.default_rng(0)),
+            "score_function, optimal baseline": lambda seeded=seeded: pgviz.score_function(
+                **seeded, rng=np.random.default_rng(0), baseline="optimal"
             ),
         }
         if dist.reparameterization is not None:
-            estimators["pathwise"] = lambda: pgviz.pathwise(cost, dist, NUM_SAMPLES, np.random.default_rng(0))
+            estimators["pathwise"] = lambda seeded=seeded: pgviz.pathwise(**seeded, rng=np.random.default_rng(0))
         for name, function in estimators.items():
             yield (f"{label}: {name} / sampling", _median_ratio(function, draw), "x")
 
