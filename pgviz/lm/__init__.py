@@ -7,8 +7,9 @@ Modules by concern, imports pointing one way (lower first):
 weights on scores, one signature; ``GROUP_ESTIMATORS``) -> ``groups`` (sums over groups by
 multisets of classes) -> ``exact`` (∇J, exact E[ĝ] and Var[ĝ], GRPO's prompt weight) ->
 ``sampling`` (seeded Monte Carlo groups), ``lengths`` (length drift, expected ascent), ``kl``
-(k1, k2, k3), ``ppo`` (importance ratios, the clipped surrogate). The wing uses only
-``validation`` and ``distributions`` from the package.
+(k1, k2, k3), ``ppo`` (importance ratios, the clipped surrogate). From the rest of the package the
+wing uses only ``validation``, ``statistics`` and ``distributions`` (its softmax); ``plots.lm`` and
+``widgets.lm`` build on it, never the other way.
 
 The names below are the wing's public API; ``from pgviz import lm`` then ``lm.TinyLM()``.
 """
