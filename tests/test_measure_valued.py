@@ -45,6 +45,12 @@ def test_unbiased(name, k_value):
     np.testing.assert_allclose(measure_valued_mean(f, dist), pgviz.exact_gradient(f, dist), atol=1e-11)
 
 
+@pytest.mark.parametrize("k_value", [0.0, 1.3, 2.0])
+def test_a_step_cost_is_never_differentiated_and_the_rule_stays_within_its_stated_error(k_value):
+    dist, f = pgviz.Gaussian(1.0, 1.0), pgviz.cost("step", k_value)
+    np.testing.assert_allclose(measure_valued_mean(f, dist), pgviz.exact_gradient(f, dist), atol=1e-4)
+
+
 @pytest.mark.parametrize("k_value, sigma", [(-3.0, 1.0), (0.0, 1.0), (2.0, 0.5), (1.0, 2.0)])
 def test_square_cost_closed_forms(k_value, sigma):
     dist, d = pgviz.Gaussian(1.0, sigma), 1.0 - k_value
