@@ -5,6 +5,8 @@ Every function takes arrays (computed by :mod:`pgviz.rl`) and returns a Figure.
 
 from __future__ import annotations
 
+import textwrap
+
 import numpy as np
 
 from pgviz.plots.style import COLORS, CYCLE, new_figure
@@ -150,7 +152,7 @@ def plot_variance_bars(labels, variances, title):
     bars = ax.bar(np.arange(len(labels)), variances, color=colors)
     ax.bar_label(bars, fmt="%.3g")
     ax.set_ylim(0, 1.12 * max(np.max(variances), 1e-300))  # room for the value above the tallest bar
-    ax.set_xticks(np.arange(len(labels)), labels)
+    ax.set_xticks(np.arange(len(labels)), [textwrap.fill(label, 14) for label in labels])  # long names on two lines
     ax.set_xlabel("estimator")
     ax.set_ylabel("variance of one-episode estimate")
     ax.set_title(title)

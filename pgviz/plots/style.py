@@ -41,7 +41,7 @@ COLORS = {
     "baseline": PALETTE["green"],
     "reward-to-go": PALETTE["purple"],
     "reward-to-go + baseline": PALETTE["orange"],
-    "reward-to-go without γ^t": PALETTE["vermillion"],  # biased for γ < 1 (notebook 06)
+    "reward-to-go without γᵗ": PALETTE["vermillion"],  # biased for γ < 1 (notebook 06)
     # notebook 01: log pi(a_t) along a parameter, its tangent (the score), one ascent step
     "log_prob": PALETTE["blue"],
     "score_tangent": PALETTE["orange"],

@@ -34,6 +34,7 @@ def plot_update_directions(labels, ratios, cosines, title):
     ax.axhline(1.0, color=COLORS["exact"], ls="--", lw=1, label=r"$\nabla_\theta J$ (ratio 1)")
     ax.axhline(0.0, color=COLORS["exact"], lw=0.6)
     ticks = [f"{label}\ncos = {cosine:.3f}" for label, cosine in zip(labels, cosines)]
+    ax.set_ylim(min(0.0, np.nanmin(ratios)) - 0.1, max(1.0, np.nanmax(ratios)) + 0.35)  # room for the legend
     ax.set_xticks(np.arange(num_codes), ticks, fontsize=8)
     ax.set_xlabel("update (exact expectation)")
     ax.set_ylabel(r"E[update]$_p$ / $\partial J / \partial\theta_p$")
@@ -47,15 +48,17 @@ def plot_step_budget(budgets, per_budget, per_step, title):
 
     Args: budgets [B]; per_budget [B, P] and per_step [B, P]: the expected update divided by the
     budget / by the batch's own step count, each already divided by ∇J_p / E[T] (so both tend to
-    1). Dashed: divided by the budget (equal for every component: a rescaling); solid: by the
-    steps (components apart: another direction). Returns the Figure.
+    1). Dashed: divided by the budget (equal for every component: a rescaling; drawn widest first
+    so that equal lines stay visible); solid: by the steps (components apart: another direction).
+    Returns the Figure.
     """
     per_budget, per_step = np.asarray(per_budget, dtype=float), np.asarray(per_step, dtype=float)
     fig, ax = new_figure(width=7.0, height=3.8)
     for p in range(per_step.shape[1]):
         color = CYCLE[p % len(CYCLE)]
         ax.plot(budgets, per_step[:, p], color=color, lw=1.5, marker="o", ms=3, label=rf"÷ steps, $\theta_{p}$")
-        ax.plot(budgets, per_budget[:, p], color=color, lw=1.2, ls="--", label=rf"÷ budget, $\theta_{p}$")
+        width = 1.0 + 1.2 * (per_step.shape[1] - 1 - p)  # equal lines stay visible: the first is widest
+        ax.plot(budgets, per_budget[:, p], color=color, lw=width, ls="--", label=rf"÷ budget, $\theta_{p}$")
     ax.axhline(1.0, color=COLORS["exact"], lw=1, ls=":", label=r"$\nabla_\theta J\,/\,E[T]$")
     ax.set_xscale("log")
     ax.set_xlabel("step budget B (a batch ends at the first episode end past B steps)")

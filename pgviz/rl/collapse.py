@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from pgviz.compiled import jit
 from pgviz.rl.mdp import check_features, check_theta
 from pgviz.rl.policy import action_probabilities, action_score, floor_probabilities, softmax_policy
 from pgviz.validation import check_in_range, check_positive, check_real_array
@@ -54,7 +55,7 @@ def replay_episode(theta, features, states, actions, rewards, alpha: float, gamm
 
     The loop is :func:`pgviz.rl.reinforce`'s, without a baseline: returns G_t computed backwards,
     then for t = 0 … T − 1, θ ← θ + α γ^t G_t ∇ln π(A_t|S_t, θ) with π (floored at ``min_prob``)
-    at the current θ.
+    at the current θ (compiled with numba, like the book's loop).
 
     Args:
         theta: θ that generated the episode [P]; features [S, A, P]; states, actions, rewards: the
@@ -63,11 +64,13 @@ def replay_episode(theta, features, states, actions, rewards, alpha: float, gamm
     ``"policy_in_loop"`` [T + 1, A] (π(·|S_0) at those θ, floored), ``"theta_batched"`` [P] and
     ``"policy_batched"`` [A] (after the single update at the fixed θ).
     """
-    features = check_features(None, features)
+    features = np.ascontiguousarray(check_features(None, features))
     theta = check_theta(theta, features).copy()
-    states = check_real_array(states, "states", ndim=1).astype(int)
-    actions = check_real_array(actions, "actions", ndim=1).astype(int)
+    states = check_real_array(states, "states", ndim=1).astype(np.int64)
+    actions = check_real_array(actions, "actions", ndim=1).astype(np.int64)
     rewards = check_real_array(rewards, "rewards", ndim=1)
+    if np.any(check_real_array(states, "states") % 1 != 0) or np.any(check_real_array(actions, "actions") % 1 != 0):
+        raise ValueError("states and actions must be whole numbers (indices)")
     if not len(states) == len(actions) == len(rewards) >= 1:
         raise ValueError("states, actions and rewards must be one episode: equal lengths T >= 1")
     if states.min() < 0 or states.max() >= features.shape[0] or actions.min() < 0 or actions.max() >= features.shape[1]:
@@ -76,23 +79,43 @@ def replay_episode(theta, features, states, actions, rewards, alpha: float, gamm
     gamma = check_in_range(gamma, "gamma", 0.0, 1.0)
     min_prob = _check_min_prob(min_prob, features.shape[1])
 
-    def pi_at(theta_now, s):
-        pi_s = action_probabilities(theta_now, features[s])
-        return floor_probabilities(pi_s, min_prob) if min_prob > 0 else pi_s
+    theta_in_loop, policy_in_loop, theta_batched, policy_batched = _replay(
+        theta, features, states, actions, rewards, alpha, gamma, min_prob
+    )
+    return {
+        "theta_in_loop": theta_in_loop,
+        "policy_in_loop": policy_in_loop,
+        "theta_batched": theta_batched,
+        "policy_batched": policy_batched,
+    }
 
-    G, following = np.empty(len(rewards)), 0.0
-    for t in range(len(rewards) - 1, -1, -1):  # G_t = R_{t+1} + γ G_{t+1}
+
+@jit
+def _policy_at(theta, features_s, min_prob):
+    """π_θ(·|s) [A], floored at ``min_prob`` when it is > 0 (as in :func:`pgviz.rl.reinforce`)."""
+    pi_s = action_probabilities(theta, features_s)
+    return floor_probabilities(pi_s, min_prob) if min_prob > 0 else pi_s
+
+
+@jit
+def _replay(theta, features, states, actions, rewards, alpha, gamma, min_prob):
+    """The loop of :func:`replay_episode`, compiled: (θ in the loop [T + 1, P], π(·|S_0) [T + 1, A],
+    θ batched [P], π(·|S_0) batched [A])."""
+    T = rewards.shape[0]
+    G, following = np.empty(T), 0.0
+    for t in range(T - 1, -1, -1):  # G_t = R_{t+1} + γ G_{t+1}
         following = rewards[t] + gamma * following
         G[t] = following
-    thetas = [theta.copy()]
+    thetas = np.empty((T + 1, theta.shape[0]))
+    thetas[0] = theta
     batched_step = np.zeros_like(theta)
-    for t, (s, a) in enumerate(zip(states, actions)):
-        batched_step += gamma**t * G[t] * action_score(features[s], a, pi_at(theta, s))  # θ as generated
-        thetas.append(thetas[-1] + alpha * gamma**t * G[t] * action_score(features[s], a, pi_at(thetas[-1], s)))
+    for t in range(T):
+        s, a = states[t], actions[t]
+        batched_step += gamma**t * G[t] * action_score(features[s], a, _policy_at(theta, features[s], min_prob))
+        pi_now = _policy_at(thetas[t], features[s], min_prob)  # π(·|S_t, θ), θ as it is now
+        thetas[t + 1] = thetas[t] + alpha * gamma**t * G[t] * action_score(features[s], a, pi_now)
+    policies = np.empty((T + 1, features.shape[1]))
+    for t in range(T + 1):
+        policies[t] = _policy_at(thetas[t], features[states[0]], min_prob)
     theta_batched = theta + alpha * batched_step
-    return {
-        "theta_in_loop": np.array(thetas),
-        "policy_in_loop": np.array([pi_at(theta_now, states[0]) for theta_now in thetas]),
-        "theta_batched": theta_batched,
-        "policy_batched": pi_at(theta_batched, states[0]),
-    }
+    return thetas, policies, theta_batched, _policy_at(theta_batched, features[states[0]], min_prob)

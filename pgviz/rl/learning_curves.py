@@ -232,3 +232,7 @@ def compile_loops() -> None:
     for min_prob in (0.0, 0.05):
         reinforce_learning_curves(corridor, features, np.zeros(2), [0.01], 1, 2, rng, min_prob=min_prob, progress=False)
     rollout(tiny_mdp(), softmax_policy(np.zeros(3), tiny_features()), 2, rng)
+    from pgviz.rl.collapse import replay_episode  # the loop of one episode, notebook 06
+
+    for min_prob in (0.0, 0.05):
+        replay_episode(np.zeros(2), features, [0, 1], [1, 0], [-1.0, -1.0], 0.01, 1.0, min_prob)

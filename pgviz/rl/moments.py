@@ -23,7 +23,7 @@ from pgviz.validation import check_real_array
 __all__ = ["NO_GAMMA_T", "exact_moments", "estimator_moments", "past_reward_terms", "undiscounted_visits_gradient"]
 
 #: The label of the reward-to-go estimator that drops the γ^t factor (what most course code does).
-NO_GAMMA_T = "reward-to-go without γ^t"
+NO_GAMMA_T = "reward-to-go without γᵗ"
 
 
 def exact_moments(probabilities, values) -> dict:
