@@ -30,7 +30,7 @@ from pgviz.costs import check_cost, cost_values
 from pgviz.distributions import check_num_samples
 from pgviz.families import Gaussian
 from pgviz.symbolic import numpy_function, x
-from pgviz.validation import check_bool, check_rng
+from pgviz.validation import check_bool, check_real_array, check_rng
 
 __all__ = [
     "rayleigh_density",
@@ -180,9 +180,7 @@ def measure_valued_variance_curve(f, k_symbol: sp.Symbol, k_values, dist: Gaussi
         raise ValueError("f must be a SymPy expression in pgviz.x and k_symbol only")
     dist = _check_gaussian(dist)
     coupled = check_bool(coupled, "coupled")
-    k_values = np.asarray(k_values, dtype=float).reshape(-1)
-    if not np.all(np.isfinite(k_values)):
-        raise ValueError("k_values must be finite")
+    k_values = check_real_array(k_values, "k_values").reshape(-1)
     family = numpy_function(f, (x, k_symbol))
     out = np.empty((k_values.size, 2))
     for i, k_value in enumerate(k_values):
@@ -200,10 +198,10 @@ def measure_valued_study(
     each k of ``sampled_k`` - one more entry for the dictionaries of
     :func:`pgviz.studies.variance_study` (Mohamed et al. 2020, Figs. 2-3; notebook 03).
     """
-    exact = measure_valued_variance_curve(f, k_symbol, k_values, dist)
     rng = check_rng(rng)
     num_samples = check_num_samples(num_samples)
-    sampled_k = np.asarray(sampled_k, dtype=float).reshape(-1)
+    sampled_k = check_real_array(sampled_k, "sampled_k").reshape(-1)
+    exact = measure_valued_variance_curve(f, k_symbol, k_values, dist)
     family = numpy_function(f, (x, k_symbol))
     sampled = np.array(
         [

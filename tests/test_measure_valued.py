@@ -98,6 +98,9 @@ def test_study_matches_its_parts():
         (lambda: measure_valued_variance(pgviz.x, pgviz.Gaussian(), coupled="yes"), TypeError),
         (lambda: measure_valued_variance_curve(pgviz.x, "k", [1.0], pgviz.Gaussian()), TypeError),
         (lambda: measure_valued_variance_curve(pgviz.x, k, [np.nan], pgviz.Gaussian()), ValueError),
+        (lambda: measure_valued_variance_curve(pgviz.x, k, "abc", pgviz.Gaussian()), TypeError),
+        (lambda: measure_valued_study(pgviz.x, k, [1.0], pgviz.Gaussian(), 0, [1.0]), TypeError),
+        (lambda: measure_valued_study(pgviz.x, k, [1.0], pgviz.Gaussian(), np.random.default_rng(0), ["a"]), TypeError),
     ],
 )
 def test_bad_arguments(call, error):
