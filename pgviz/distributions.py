@@ -38,16 +38,8 @@ MAX_SUPPORT = 32
 
 # The noise each reparameterization starts from: how to draw it, and its log-density in eps.
 NOISE = {
-    "standard_normal": (
-        lambda rng, n: rng.standard_normal(n),
-        -(eps**2) / 2 - sp.log(2 * sp.pi) / 2,
-        sp.S.Reals,
-    ),
-    "standard_exponential": (
-        lambda rng, n: rng.standard_exponential(n),
-        -eps,
-        sp.Interval(0, sp.oo),
-    ),
+    "standard_normal": (lambda rng, n: rng.standard_normal(n), -(eps**2) / 2 - sp.log(2 * sp.pi) / 2, sp.S.Reals),
+    "standard_exponential": (lambda rng, n: rng.standard_exponential(n), -eps, sp.Interval(0, sp.oo)),
 }
 
 
