@@ -1,23 +1,18 @@
-"""Monte Carlo estimators of grad_theta E_{x~p(x;theta)}[f(x)] and their exact single-sample variances.
+"""Monte Carlo estimators of grad_theta E_{x~p(x;theta)}[f(x)], as the math reads and fast.
 
 Every estimator has one signature, ``(f, dist, num_samples, rng)``, and returns the per-sample
-terms [N, P]: ``terms.mean(0)`` is the estimate and ``terms.var(0)`` the single-sample variance.
-Because a continuous ``dist.sample`` is exactly ``dist.transform(dist.sample_noise(N, rng))``,
-two estimators called with generators seeded alike use the same samples (common random numbers).
+terms [N, P] (``.mean(0)`` the estimate, ``.var(0)`` the single-sample variance); generators
+seeded alike give every estimator the same samples (x = g(eps; theta) on the same eps).
 
-* :func:`score_function`: (f(x) - b) * d/dtheta log p(x; theta)   (Mohamed et al. 2020, Sec. 4)
-* :func:`pathwise`: f'(g(eps; theta)) * d/dtheta g(eps; theta)   (Mohamed et al. 2020, Sec. 5)
-* :func:`score_function_terms`, :func:`pathwise_terms`: the same two lines of math on given
-  samples, written exactly as the equations read. :func:`score_function` and :func:`pathwise`
-  compute the same numbers faster (in cache-sized blocks, or from a table over a finite
-  support); the tests check they are equal.
-* :func:`score_function_on_noise`, :func:`pathwise_on_noise`: the same on given noise eps, so that
-  theta can move while the draws stay (what the widget apps do), optionally for one component.
-* the exact mean of each is :func:`pgviz.expectations.exact_gradient`, its exact single-sample
-  variance :func:`pgviz.studies.exact_variance`.
+* :func:`score_function`: (f(x) - b) d/dtheta log p(x; theta) (Mohamed et al. 2020, Sec. 4);
+  :func:`pathwise`: f'(g(eps; theta)) d/dtheta g(eps; theta) (Sec. 5).
+* :func:`score_function_terms`, :func:`pathwise_terms`: the same on given samples, written as the
+  equations read; the fast ones (cache-sized blocks, a table over a finite support) are tested equal.
+* :func:`score_function_on_noise`, :func:`pathwise_on_noise`: on given noise eps, so that theta
+  can move while the draws stay (the widgets), optionally for one component.
 
-:data:`ESTIMATORS` is the one registry of their names and labels (studies, plots and widgets
-read it). Notebooks 01-03 use these.
+Their exact means are :func:`pgviz.expectations.exact_gradient`, their variances
+:func:`pgviz.studies.exact_variance`; :data:`ESTIMATORS` is the one registry of names and labels.
 """
 
 from __future__ import annotations
@@ -69,9 +64,6 @@ ESTIMATORS = {
 def check_estimator(name) -> Estimator:
     """The registry entry of an estimator name, else ValueError naming ``estimator``."""
     return ESTIMATORS[check_choice(name, "estimator", tuple(ESTIMATORS))]
-
-
-# ------------------------------------------------------------------------------ the estimators, as the math reads
 
 
 def score_function_terms(f, dist: Distribution, samples, baseline=None) -> np.ndarray:
@@ -179,9 +171,6 @@ def pathwise_on_noise(f, dist: Distribution, noise, param=None) -> np.ndarray:
     columns = _check_param(param, dist)
     terms = _finite(_pathwise_terms(f, dist, noise, columns))
     return terms if param is None else terms[:, 0]
-
-
-# ------------------------------------------------------------------------------ checks and fast paths
 
 
 def check_reparameterized(dist) -> Distribution:
