@@ -79,8 +79,8 @@ def imports(path: pathlib.Path) -> set[str]:
                 ).exists()
                 found.add(candidate if is_module else base)
         elif isinstance(node, ast.Import):
-            found |= {a.name.removeprefix("pgviz.") for a in node.names if a.name.split(".")[0] == "pgviz"}
-    return {name for name in found if name}
+            found |= {a.name.removeprefix("pgviz").lstrip(".") for a in node.names if a.name.split(".")[0] == "pgviz"}
+    return found  # "" is the top package itself
 
 
 def position(name: str) -> tuple[int, int]:
@@ -103,6 +103,9 @@ def test_imports_point_down(name, path):
         return
     here = position(name)
     for dependency in imports(path) - {name}:
+        assert dependency, f"pgviz.{name} imports the top package pgviz (which imports everything): import the module"
+        if "." not in name and dependency.startswith(name + "."):
+            continue  # a package's __init__ gathers its own modules
         there = position(dependency)
         same_wing = dependency.split(".")[0] == name.split(".")[0]
         if same_wing and "." in name and "." in dependency and WINGS.get(name.split(".")[0]) is None:
