@@ -22,6 +22,7 @@ __all__ = [
     "check_choice",
     "check_rng",
     "check_real_array",
+    "check_callable",
 ]
 
 
@@ -129,3 +130,10 @@ def check_real_array(value, name: str, ndim: int | None = None, finite: bool = T
     if finite and not np.all(np.isfinite(array)):
         raise ValueError(f"{name} must contain only finite numbers")
     return array
+
+
+def check_callable(value, name: str):
+    """A function (anything callable that is not a class); text is refused, never executed."""
+    if isinstance(value, (str, bytes)) or isinstance(value, type) or not callable(value):
+        raise TypeError(f"{name} must be a function you defined (def ...), got {type(value).__name__}")
+    return value
