@@ -12,17 +12,17 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 
-import pgviz
 from pgviz.baselines import estimated_baseline_terms
 from pgviz.continuous import LinearGaussianPolicy
 from pgviz.costs import cost_values
+from pgviz.estimators import pathwise_terms, score_function_terms
 from pgviz.exercises.core import Case, Exercise, Mistake, Named
-from pgviz.symbolic import numpy_function
+from pgviz.families import Exponential, Gaussian
+from pgviz.statistics import standard_error
+from pgviz.symbolic import numpy_function, x
 
 __all__ = ["EXERCISES", "SCORE_FUNCTION_ESTIMATE", "STANDARD_ERROR", "LEAVE_ONE_OUT_ESTIMATE"]
 __all__ += ["LINEAR_GAUSSIAN_SCORE", "PATHWISE_ESTIMATE"]
-
-x = pgviz.x
 
 
 def _cost(expr: sp.Expr, name: str = "f") -> Named:
@@ -44,11 +44,11 @@ def _score_function_cases(rng: np.random.Generator) -> list[Case]:
         (sp.exp(-(x**2)), 0.3, 1.5, 10),
         (sp.Heaviside(x - 1), 1.2, 0.8, 9),
     ):
-        dist = pgviz.Gaussian(mu, sigma)
+        dist = Gaussian(mu, sigma)
         samples = dist.sample(num, rng)  # [N]
         f = cost_values(expr, samples)[:, None]  # [N, 1]
         d = (samples - mu)[:, None]
-        answer = pgviz.score_function_terms(expr, dist, samples).mean(axis=0)  # [2]
+        answer = score_function_terms(expr, dist, samples).mean(axis=0)  # [2]
         mistakes = {
             "mu_sigma": np.mean(f * d / sigma, axis=0).repeat(2),
             "no_minus": np.mean(f * d**2 / sigma**3, axis=0).repeat(2),
@@ -85,7 +85,7 @@ def _standard_error_cases(rng: np.random.Generator) -> list[Case]:
     cases = []
     for num, params in ((5, 1), (8, 2), (20, 3), (6, 2)):
         terms = rng.normal(size=(num, params)) * rng.uniform(0.5, 3.0, size=params) + rng.normal(size=params)
-        answer = pgviz.standard_error(terms)  # [P]
+        answer = standard_error(terms)  # [P]
         sd0, sd1 = terms.std(axis=0), terms.std(axis=0, ddof=1)
         mistakes = {
             "ddof0": sd0 / np.sqrt(num),
@@ -120,10 +120,10 @@ STANDARD_ERROR = Exercise(
 def _leave_one_out_cases(rng: np.random.Generator) -> list[Case]:
     cases = []
     for dist, expr, num in (
-        (pgviz.Gaussian(1.0, 1.0), (x - 2) ** 2, 6),
-        (pgviz.Gaussian(-0.5, 2.0), sp.cos(x), 10),
-        (pgviz.Exponential(1.5), x**2, 8),
-        (pgviz.Gaussian(0.2, 0.7), sp.exp(x / 2), 5),
+        (Gaussian(1.0, 1.0), (x - 2) ** 2, 6),
+        (Gaussian(-0.5, 2.0), sp.cos(x), 10),
+        (Exponential(1.5), x**2, 8),
+        (Gaussian(0.2, 0.7), sp.exp(x / 2), 5),
     ):
         seed = int(rng.integers(2**32))
         samples = dist.sample(num, np.random.default_rng(seed))  # the samples estimated_baseline_terms draws
@@ -221,17 +221,17 @@ def _pathwise_cases(rng: np.random.Generator) -> list[Case]:
         (sp.cos(2 * x), -0.3, 0.6),
         (x**3 / 3, 0.8, 1.4),
     ):
-        dist = pgviz.Gaussian(mu, sigma)
+        dist = Gaussian(mu, sigma)
         eps = dist.sample_noise(7, rng)  # [N]
         samples = mu + sigma * eps
         df = numpy_function(sp.diff(expr, x), (x,))
         fx, dfx = cost_values(expr, samples), df(samples)
-        answer = pgviz.pathwise_terms(expr, dist, eps).mean(axis=0)  # [2]
+        answer = pathwise_terms(expr, dist, eps).mean(axis=0)  # [2]
         mistakes = {
             "no_eps": np.full(2, dfx.mean()),
             "sigma_factor": np.full(2, sigma * dfx.mean()),
             "at_noise": np.mean(df(eps)[:, None] * np.stack([np.ones_like(eps), eps], axis=-1), axis=0),
-            "score_function": pgviz.score_function_terms(expr, dist, samples).mean(axis=0),
+            "score_function": score_function_terms(expr, dist, samples).mean(axis=0),
             "f_not_df": np.mean(fx[:, None] * np.stack([np.ones_like(eps), eps], axis=-1), axis=0),
             "sum": len(eps) * answer,
             "sign": -answer,

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import numpy as np
 
-import pgviz
+from pgviz.distributions import softmax
 from pgviz.exercises.core import Case, Exercise, Mistake
+from pgviz.expectations import exact_gradient
+from pgviz.families import Bernoulli, Categorical
 
 __all__ = ["EXERCISES", "BERNOULLI_SCORE", "SOFTMAX_SCORE", "BANDIT_GRADIENT"]
 
@@ -26,7 +28,7 @@ def _bernoulli_cases(rng: np.random.Generator) -> list[Case]:
         actions[:2] = (0.0, 1.0)  # both actions on every input
         p = _sigmoid(logit)
         pi_a = np.where(actions == 1.0, p, 1.0 - p)
-        answer = pgviz.Bernoulli(logit).score(actions)[:, 0]  # [N], SymPy's d/dz log p(a; z)
+        answer = Bernoulli(logit).score(actions)[:, 0]  # [N], SymPy's d/dz log p(a; z)
         mistakes = {
             "sign": p - actions,
             "unnormalized": actions,
@@ -70,9 +72,9 @@ def _softmax_cases(rng: np.random.Generator) -> list[Case]:
     cases = []
     for size, action in ((3, 2), (3, 0), (4, 1), (4, 3)):
         logits = np.round(rng.normal(size=size), 3)
-        pi = pgviz.softmax(logits)
+        pi = softmax(logits)
         one_hot = np.eye(size)[action]
-        answer = pgviz.Categorical(logits).score([float(action)])[0]  # [K]
+        answer = Categorical(logits).score([float(action)])[0]  # [K]
         mistakes = {
             "sign": pi - one_hot,
             "unnormalized": one_hot,
@@ -114,9 +116,9 @@ def _bandit_cases(rng: np.random.Generator) -> list[Case]:
     for size in (3, 3, 4, 5):
         logits = np.round(rng.normal(size=size), 3)
         returns = np.round(rng.uniform(-1.0, 3.0, size=size), 2)
-        pi = pgviz.softmax(logits)
+        pi = softmax(logits)
         scores = np.eye(size) - pi  # [A, K]: row a is e_a − π
-        answer = pgviz.exact_gradient(lambda a, G=returns: G[np.asarray(a).astype(int)], pgviz.Categorical(logits))
+        answer = exact_gradient(lambda a, G=returns: G[np.asarray(a).astype(int)], Categorical(logits))
         mistakes = {
             "unweighted": returns @ scores,
             "uniform": returns @ scores / size,
