@@ -66,7 +66,7 @@ SCORE_FUNCTION_ESTIMATE = Exercise(
     notebook=2,
     title="the score-function estimate for a Gaussian",
     signature="score_function_estimate(f, mu, sigma, samples)",
-    hint="average f(x_i) times the Gaussian score ((x − μ)/σ², ((x − μ)² − σ²)/σ³) over the samples: two numbers.",
+    hint="the score is the gradient in (μ, σ) of log p = −(x − μ)²/(2σ²) − log σ + const; average f(x_i) times it: two numbers.",
     make_cases=_score_function_cases,
     mistakes=(
         Mistake("mu_sigma", "d/dmu: the score is (x − μ)/σ², σ squared; you divided by σ once.", (0,)),
@@ -190,8 +190,8 @@ LINEAR_GAUSSIAN_SCORE = Exercise(
     notebook=3,
     title="the score of a state-dependent Gaussian policy",
     signature="linear_gaussian_score(w0, w1, log_sigma, states, actions)",
-    hint="μ = w0 + w1·s and σ = exp(log_sigma); by the chain rule the columns are "
-    "(a − μ)/σ², s·(a − μ)/σ² and ((a − μ)/σ)² − 1: an [N, 3] array.",
+    hint="μ = w0 + w1·s and σ = exp(log_sigma): the Gaussian's score in (μ, σ) times ∂μ/∂w0 = 1, ∂μ/∂w1 = s "
+    "and ∂σ/∂log σ = σ (the chain rule): an [N, 3] array.",
     make_cases=_linear_gaussian_cases,
     mistakes=(
         Mistake(
@@ -246,7 +246,7 @@ PATHWISE_ESTIMATE = Exercise(
     notebook=3,
     title="the pathwise estimate for a Gaussian",
     signature="pathwise_estimate(f, df, mu, sigma, eps)",
-    hint="x = μ + σ·ε; the terms are f′(x)·∂x/∂θ = df(x)·(1, ε); return their mean, two numbers.",
+    hint="x = μ + σ·ε: average f′(x) times ∂x/∂θ over the noise, for θ = μ and θ = σ: two numbers.",
     make_cases=_pathwise_cases,
     mistakes=(
         Mistake("no_eps", "d/dsigma: x = μ + σε, so ∂x/∂σ = ε; multiply f′(x) by ε.", (1,)),

@@ -86,8 +86,8 @@ K3_LOSS_GRADIENT = Exercise(
     notebook=8,
     title="the expected gradient of the k3 loss",
     signature="k3_loss_gradient(probabilities, log_ratio, scores)",
-    hint="at a fixed sample ∇k3 = (1 − r)·∇log π_θ(o) with r = exp(log_ratio); average it under π: "
-    "Σ_o π(o)(1 − r(o)) scores[o].",
+    hint="k3 = (r − 1) − log r depends on θ only through log r = log π_ref − log π_θ: differentiate it at the fixed "
+    "sample (chain rule), times the score, and average under π.",
     make_cases=_k3_gradient_cases,
     mistakes=(
         Mistake(

@@ -45,7 +45,7 @@ BERNOULLI_SCORE = Exercise(
     notebook=1,
     title="the score of a Bernoulli policy",
     signature="bernoulli_score(logit, actions)",
-    hint="log π(a; z) = a·z − log(1 + e^z), so d/dz log π(a) = a − σ(z) with σ(z) = 1/(1 + e^(−z)), one value per action.",
+    hint="log π(a; z) = a·z − log(1 + e^z): differentiate it in z, one value per action.",
     make_cases=_bernoulli_cases,
     mistakes=(
         Mistake("sign", "the sign is flipped: d/dz log π(a) = a − σ(z); you returned σ(z) − a."),
@@ -91,7 +91,7 @@ SOFTMAX_SCORE = Exercise(
     notebook=1,
     title="the score of a softmax policy",
     signature="softmax_score(logits, action)",
-    hint="log π(a) = z_a − log Σ_b e^(z_b), so ∇_z log π(a) is the one-hot vector of a minus the probabilities softmax(z).",
+    hint="log π(a) = z_a − log Σ_b e^(z_b): differentiate it in every z_j, a vector of length K.",
     make_cases=_softmax_cases,
     mistakes=(
         Mistake("sign", "the sign is flipped: ∇_z log π(a) = e_a − π; you returned π − e_a."),
@@ -135,7 +135,7 @@ BANDIT_GRADIENT = Exercise(
     notebook=1,
     title="the exact gradient of a softmax bandit",
     signature="bandit_gradient(logits, returns)",
-    hint="∇J = Σ_a π(a) G(a) ∇log π(a) with ∇log π(a) = e_a − π: a sum over the actions, each weighted by its probability.",
+    hint="∇J = Σ_a π(a) G(a) ∇log π(a), with the softmax score of exercise 2: a sum over the actions.",
     make_cases=_bandit_cases,
     mistakes=(
         Mistake(
