@@ -72,3 +72,15 @@ def test_the_notebook_ends_with_its_exercises(number):
         shown = DETAILS.match(solution.source)
         assert shown, f"{exercise.name}: the solution is not a collapsed <details> block of Python"
         assert shown.group(1) == SOLUTIONS[exercise.name], f"{exercise.name}: the notebook shows another solution"
+
+
+@pytest.mark.parametrize("number", range(1, 9), ids=lambda n: f"notebook-{n:02d}")
+def test_only_exercise_stubs_define_functions(number):
+    """No logic lives only in a notebook: a cell that defines a function is an exercise stub, on purpose
+    (the learner's function is the exercise), and is tagged so."""
+    for cell in nbformat.read(NOTEBOOKS[number], as_version=4).cells:
+        if cell.cell_type != "code":
+            continue
+        body = ast.parse("\n".join(line for line in cell.source.splitlines() if not line.startswith("%"))).body
+        if any(isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) for node in body):
+            assert "exercise-stub" in cell.metadata.get("tags", []), cell.source.splitlines()[0]
