@@ -103,7 +103,7 @@ GRPO_ADVANTAGES = Exercise(
     notebook=7,
     title="GRPO's standardized advantages",
     signature="grpo_advantages(rewards)",
-    hint="in each group (a row): A_i = (R_i − mean R)/(std R + 1e-4), the standard deviation with ddof=1 as torch.std.",
+    hint="in each group (a row): A_i = (R_i − mean R)/(std R + 1e-4), the standard deviation as torch.std computes it.",
     make_cases=_grpo_cases,
     mistakes=(
         Mistake("ddof0", "np.std divides by G (ddof=0); TRL and verl use torch.std's Bessel correction: ddof=1."),

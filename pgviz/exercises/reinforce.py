@@ -45,8 +45,8 @@ SURROGATE_LOSS = Exercise(
     notebook=5,
     title="the REINFORCE loss with its sign and reduction",
     signature="surrogate_loss(log_pi, mask, returns)",
-    hint="L = −(1/N) Σ_i R_i Σ_{t < T_i} log π(a_t|s_t): minus, each episode's return times the sum of its "
-    "(masked) log-probabilities, averaged over the N episodes.",
+    hint="its gradient must be −ĝ = −(1/N) Σ_i R_i Σ_t ∇log π(a_t|s_t) over the real steps: which function of "
+    "log_pi has it? Mind the padding.",
     make_cases=_surrogate_cases,
     mistakes=(
         Mistake(
@@ -108,8 +108,8 @@ STANDARDIZED_RETURNS = Exercise(
     notebook=5,
     title="the standardized returns of pytorch/examples' reinforce.py",
     signature="standardized_returns(returns_to_go)",
-    hint="(G_t − mean G)/(std G + ε) over the episode's steps, with torch.std's sample standard deviation "
-    "(ddof=1) and ε = np.finfo(np.float32).eps.",
+    hint="(G_t − mean G)/(std G + ε) over the episode's steps, with the standard deviation torch.std computes "
+    "and ε = np.finfo(np.float32).eps.",
     make_cases=_standardized_cases,
     mistakes=(
         Mistake(
