@@ -242,7 +242,7 @@ def variance_study(
     Returns ``(exact, sampled)``: exact {name: [K, P]} from :func:`exact_variance_curve` on
     ``k_values``; sampled {name: (k [J], [J, P])} from :func:`sampled_variances` at ``num_sampled``
     k spread over the grid, ``num_samples`` samples each - the input of
-    :func:`pgviz.plots.estimators.plot_variance_vs_k` (Mohamed et al. 2020, Figs. 2-3; notebook 03).
+    :func:`pgviz.plots.studies.plot_variance_vs_k` (Mohamed et al. 2020, Figs. 2-3; notebook 03).
     """
     num_sampled = check_count(num_sampled, "num_sampled")
     _check_family(f, k_symbol)

@@ -18,6 +18,7 @@ from matplotlib.text import Text
 from pgviz.plots import estimators as estimator_plots
 from pgviz.plots import lm as lm_plots
 from pgviz.plots import rl as rl_plots
+from pgviz.plots import studies as study_plots
 from pgviz.plots import updates as update_plots
 from pgviz.plots.style import PALETTE
 
@@ -30,11 +31,8 @@ CALLS = {
     "plot_error_vs_n": lambda: estimator_plots.plot_error_vs_n(
         G, {n: np.abs(v - 0.2) + 1e-3 for n, v in EST.items()}, {"score_function": 1.0}
     ),
-    "plot_terms_histogram": lambda: estimator_plots.plot_terms_histogram(
-        {n: RNG.normal(size=500) for n in EST}, {n: 0.0 for n in EST}, 0.0
-    ),
     "plot_repeats": lambda: estimator_plots.plot_repeats({n: RNG.normal(size=30) for n in EST}, 0.0, 100),
-    "plot_variance_vs_k": lambda: estimator_plots.plot_variance_vs_k(
+    "plot_variance_vs_k": lambda: study_plots.plot_variance_vs_k(
         [0.5, 1.0, 2.0], {n: np.ones((3, 2)) for n in EST}, {"pathwise": ([1.0], np.ones((1, 2)))}
     ),
     "plot_log_prob_slice": lambda: estimator_plots.plot_log_prob_slice(
@@ -54,10 +52,10 @@ CALLS = {
         variance_density=np.exp(-(np.linspace(-3, 3, 7) ** 2)),
         tails=(-1.0, 1.0),
     ),
-    "plot_running_standard_error": lambda: estimator_plots.plot_running_standard_error(
+    "plot_running_standard_error": lambda: study_plots.plot_running_standard_error(
         G, {n: np.column_stack([v, v]) + 0.1 for n, v in SE.items()}, {"pathwise": [1.0, 2.0]}
     ),
-    "plot_cost_profiles": lambda: estimator_plots.plot_cost_profiles(
+    "plot_cost_profiles": lambda: study_plots.plot_cost_profiles(
         np.linspace(-3, 3, 7), np.ones((3, 7)), np.zeros((3, 7)), [0.5, 1.0, 5.0]
     ),
     "plot_gradient_convergence": lambda: rl_plots.plot_gradient_convergence(
@@ -156,7 +154,7 @@ def _figure(name):
 
 
 def test_every_plot_function_is_checked():
-    modules = (estimator_plots, rl_plots, update_plots, lm_plots)
+    modules = (estimator_plots, study_plots, rl_plots, update_plots, lm_plots)
     public = {n for module in modules for n in module.__all__ if n.startswith("plot_")}
     assert public == {name.split()[0] for name in CALLS}  # a row "plot_x (variant)" checks plot_x again
 

@@ -1,13 +1,13 @@
 """Figures for notebooks 01-03: Monte Carlo gradient estimates against the exact gradient.
 
-Every function takes arrays (computed by :mod:`pgviz.estimators` and :mod:`pgviz.studies`) and returns ``(fig, ax)`` or a
-Figure; nothing here computes the math.
+Every function takes arrays (computed by :mod:`pgviz.estimators` and its neighbours) and returns
+``(fig, ax)`` or a Figure; nothing here computes the math. The variance studies' figures are in
+:mod:`pgviz.plots.studies`.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from matplotlib.ticker import NullFormatter
 
 from pgviz.estimators import ESTIMATORS
 from pgviz.plots.style import COLORS, new_figure
@@ -15,14 +15,10 @@ from pgviz.plots.style import COLORS, new_figure
 __all__ = [
     "plot_convergence",
     "plot_error_vs_n",
-    "plot_terms_histogram",
-    "plot_variance_vs_k",
     "plot_repeats",
     "estimator_label",
     "plot_log_prob_slice",
     "plot_terms_against_samples",
-    "plot_running_standard_error",
-    "plot_cost_profiles",
 ]
 
 
@@ -108,34 +104,6 @@ def plot_error_vs_n(n_grid, errors: dict, reference_variance: dict | None = None
     return fig
 
 
-def plot_terms_histogram(terms: dict, estimate: dict, exact: float, bins: int = 80, param_label: str = r"\theta"):
-    """Histograms of per-sample terms g_i (one per estimator), their means and the exact gradient.
-
-    Args: terms {estimator name: [N]}; estimate {name: float}; exact: float. Returns the Figure.
-    """
-    fig, ax = new_figure(width=6.6, height=3.8)
-    all_terms = np.concatenate([np.asarray(t) for t in terms.values()])
-    low, high = np.quantile(all_terms, [0.002, 0.998])
-    edges = np.linspace(low, high, bins + 1)
-    for name, values in terms.items():
-        color = COLORS.get(name, COLORS["other"])
-        ax.hist(
-            np.clip(values, low, high),
-            bins=edges,
-            density=True,
-            histtype="stepfilled",
-            alpha=0.35,
-            color=color,
-            label=f"{estimator_label(name)}: mean {estimate[name]:+.3f}",
-        )
-    ax.axvline(exact, color=COLORS["exact"], ls="--", lw=1.2, label=f"exact {exact:+.3f}")
-    ax.set_xlabel(rf"per-sample term $g_i$ for $\partial/\partial {param_label}$ (clipped to 99.6%)")
-    ax.set_ylabel("density")
-    ax.set_title("Per-sample terms: wide spread, mean on the exact gradient")
-    ax.legend(fontsize=9)
-    return fig
-
-
 def plot_repeats(estimates: dict, exact: float, num_samples: int, param_label: str = r"\theta"):
     """Many independent N-sample estimates (one dot per repeat) around the exact gradient.
 
@@ -163,52 +131,6 @@ def plot_repeats(estimates: dict, exact: float, num_samples: int, param_label: s
     ax.set_ylabel("estimator")
     ax.set_title("Repeated estimates scatter around the exact gradient: unbiased")
     fig.legend(fontsize=8, loc="outside lower center", ncol=1)
-    return fig
-
-
-def plot_variance_vs_k(
-    k_values,
-    exact: dict,
-    sampled: dict | None = None,
-    cost_label: str = "f",
-    param_labels=(r"\mu", r"\sigma"),
-    log_k: bool = False,
-    ylim=None,
-    k_ticks=None,
-):
-    """Single-sample variance of each estimator against k, one panel per parameter (Mohamed et al. Figs 2-3).
-
-    Args: k_values [K]; exact {estimator name: [K, P]} exact variances; sampled {name: (k [J],
-    [J, P])} Monte Carlo variances to overlay as dots; ylim (low, high) for every panel, e.g. when
-    a variance is 0 at some k (None: automatic); k_ticks: k values to label, as plain numbers (for a
-    log k axis shorter than a few decades). Returns the Figure.
-    """
-    k_values = np.asarray(k_values, dtype=float)
-    num_params = len(param_labels)
-    fig, axes = new_figure(ncols=num_params, width=3.6 * num_params, height=3.4)
-    axes = axes if isinstance(axes, list) else [axes]
-    for p, ax in enumerate(axes):
-        for name, values in exact.items():
-            color = COLORS.get(name, COLORS["other"])
-            ax.plot(
-                k_values, np.asarray(values)[:, p], color=color, lw=1.5, label=estimator_label(name) if p == 0 else None
-            )
-            if sampled and name in sampled:
-                k_mc, v_mc = sampled[name]
-                ax.plot(k_mc, np.asarray(v_mc)[:, p], "o", ms=4, color=color, mfc="none")
-        if log_k:
-            ax.set_xscale("log")
-        ax.set_yscale("log")
-        ax.set_xlabel("k")
-        ax.set_ylabel("single-sample variance")
-        ax.set_title(rf"$\partial/\partial {param_labels[p]}$ of $\mathbb{{E}}[{cost_label}]$")
-        if ylim is not None:
-            ax.set_ylim(*ylim)
-        if k_ticks is not None:
-            ax.set_xticks(k_ticks, [f"{t:g}" for t in k_ticks])
-            ax.xaxis.set_minor_formatter(NullFormatter())
-    axes[0].plot([], [], "o", color="gray", mfc="none", label="Monte Carlo")
-    fig.legend(loc="outside lower center", ncol=4, fontsize=9)
     return fig
 
 
@@ -322,62 +244,4 @@ def plot_terms_against_samples(
     right.set_xlabel(r"per-sample term $g_i$ (every term)")
     right.set_ylabel("density (log scale)")
     right.set_title("All terms, log density: a long left tail")
-    return fig
-
-
-def plot_running_standard_error(
-    n_grid, running_se: dict, variance: dict | None = None, param_labels=(r"\mu", r"\sigma")
-):
-    """The running standard error of each estimator against N on log-log axes, one panel per parameter.
-
-    Args: n_grid [G]; running_se {estimator name: [G, P]} standard errors after n samples;
-    variance {name: [P]} exact single-sample variances, drawn as sqrt(Var/N) (dashed). Lines that
-    would overlap as bands separate here: a lower line is a less noisy estimator. Returns the Figure.
-    """
-    n_grid = np.asarray(n_grid, dtype=float)
-    fig, axes = new_figure(ncols=len(param_labels), width=4.2 * len(param_labels), height=3.6)
-    axes = axes if isinstance(axes, list) else [axes]
-    for p, ax in enumerate(axes):
-        for name, se in running_se.items():
-            color = COLORS.get(name, COLORS["other"])
-            ax.plot(n_grid, np.asarray(se)[:, p], color=color, lw=1.4, label=estimator_label(name) if p == 0 else None)
-            if variance and name in variance:
-                ax.plot(n_grid, np.sqrt(np.asarray(variance[name])[p] / n_grid), color=color, lw=1.0, ls="--")
-        ax.set_xscale("log")
-        ax.set_yscale("log")
-        ax.set_xlabel("number of samples N")
-        ax.set_ylabel("standard error")
-        ax.set_title(rf"running SE of $\partial/\partial {param_labels[p]}$")
-    if variance:
-        axes[0].plot([], [], color=COLORS["exact"], lw=1.0, ls="--", label=r"exact $\sqrt{\mathrm{Var}/N}$")
-    fig.legend(loc="outside lower center", ncol=4, fontsize=9)
-    return fig
-
-
-def plot_cost_profiles(x_values, values, derivatives, k_values, cost_label: str = "f"):
-    """A cost f(x; k) and its derivative f'(x; k) at a few k, one small panel per k (Mohamed et al. Figs. 2-3).
-
-    Args: x_values [X]; values [K, X] and derivatives [K, X] (from :func:`pgviz.cost_profiles.cost_profiles`);
-    k_values [K]. The score function's variance follows f, the pathwise estimator's follows f'.
-    Returns the Figure.
-    """
-    k_values = np.asarray(k_values, dtype=float)
-    fig, axes = new_figure(ncols=k_values.size, width=3.0 * k_values.size, height=2.6)
-    axes = axes if isinstance(axes, list) else [axes]
-    for i, ax in enumerate(axes):
-        if i:
-            ax.sharey(axes[0])  # one scale, so the growth of f' with k shows
-        ax.plot(x_values, np.asarray(values)[i], color=COLORS["cost"], lw=1.5, label="f(x)" if i == 0 else None)
-        ax.plot(
-            x_values,
-            np.asarray(derivatives)[i],
-            color=COLORS["cost_derivative"],
-            lw=1.3,
-            ls="--",
-            label="f\u2032(x)" if i == 0 else None,
-        )
-        ax.set_xlabel("x")
-        ax.set_ylabel("value")
-        ax.set_title(rf"${cost_label}$, k = {k_values[i]:.3g}")
-    fig.legend(loc="outside lower center", ncol=2, fontsize=9)
     return fig
