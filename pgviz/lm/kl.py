@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pgviz.lm.model import TinyLM, check_lm
+from pgviz.lm.model import TinyLM, check_lm, check_pair
 from pgviz.lm.rewards import check_rewards
 from pgviz.validation import check_choice, check_real
 
@@ -38,17 +38,9 @@ KL_ESTIMATORS = ("k1", "k2", "k3")
 KL_LEVELS = ("sequence", "token")
 
 
-def _check_pair(lm, reference):
-    check_lm(lm)
-    check_lm(reference, "reference")
-    if not lm.same_structure(reference):
-        raise ValueError("reference must have the vocabulary, max_length and prompts of lm")
-    return lm.enumerate(), reference.enumerate()
-
-
 def log_ratios(lm: TinyLM, reference: TinyLM) -> tuple[np.ndarray, np.ndarray]:
     """log r = log π_ref(o) − log π_θ(o) per completion [K], and per token [K, T] (0 after the end)."""
-    space, ref = _check_pair(lm, reference)
+    space, ref = check_pair(lm, reference, "reference")
     return ref.log_probabilities - space.log_probabilities, ref.token_log_probabilities - space.token_log_probabilities
 
 
@@ -108,7 +100,7 @@ def kl_estimators(lm: TinyLM, reference: TinyLM) -> KLEstimates:
     At the sequence level E[k1] = E[k3] = KL(π ‖ π_ref) and E[∇k1] = 0, E[∇k2] = ∇KL(π ‖ π_ref),
     E[∇k3] = ∇KL(π_ref ‖ π) (notebook 08 shows which of these survive per token).
     """
-    space, ref = _check_pair(lm, reference)
+    space, ref = check_pair(lm, reference, "reference")
     sequence, token = log_ratios(lm, reference)
     p, q = space.probabilities, ref.probabilities
 
@@ -164,7 +156,7 @@ def kl_to_go_gradient(lm: TinyLM, reference: TinyLM) -> np.ndarray:
     E[∇log π_t | o_<t] = 0) and the per-token k2 loss keeps only u = t, so
     E[∇ Σ_t k2_t] + kl_to_go_gradient = ∇KL(π ‖ π_ref) exactly (notebook 08).
     """
-    space, _ = _check_pair(lm, reference)
+    space, _ = check_pair(lm, reference, "reference")
     _, token = log_ratios(lm, reference)
     d = np.where(space.mask, -token, 0.0)  # [K, T]
     after = np.cumsum(d[:, ::-1], axis=1)[:, ::-1] - d  # Σ_{u>t} d_u

@@ -228,6 +228,16 @@ def check_lm(lm, name: str = "lm") -> TinyLM:
     return lm
 
 
+def check_pair(lm, other, name: str):
+    """Two models of one structure (vocabulary, max_length, prompts), named ``lm`` and ``name``:
+    their enumerations, aligned completion by completion."""
+    check_lm(lm)
+    check_lm(other, name)
+    if not lm.same_structure(other):
+        raise ValueError(f"{name} must have the vocabulary, max_length and prompts of lm")
+    return lm.enumerate(), other.enumerate()
+
+
 def finite_difference(lm: TinyLM, function, h: float = 1e-5) -> np.ndarray:
     """Central differences (f(θ + h e_j) − f(θ − h e_j)) / 2h of ``function(model)`` for every
     parameter j: [..., P] for a function returning [...] (an independent check of every gradient)."""

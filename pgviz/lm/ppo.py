@@ -19,7 +19,7 @@ import numpy as np
 from pgviz.lm import groups as _groups
 from pgviz.lm.estimators import estimator_options, get_estimator
 from pgviz.lm.exact import MAX_GROUP_SIZE, exact_gradient, expected_reward
-from pgviz.lm.model import TinyLM, check_lm
+from pgviz.lm.model import TinyLM, check_lm, check_pair
 from pgviz.lm.rewards import check_rewards
 from pgviz.lm.sampling import check_groups
 from pgviz.validation import check_bool, check_count, check_in_range, check_positive
@@ -29,18 +29,10 @@ __all__ = ["importance_ratios", "clipped_surrogate", "expected_surrogate", "ppo_
 CLIP = 0.2  # ε of PPO (Schulman et al. 2017) and TRL's default epsilon
 
 
-def _check_pair(lm, old):
-    check_lm(lm)
-    check_lm(old, "old")
-    if not lm.same_structure(old):
-        raise ValueError("old must have the vocabulary, max_length and prompts of lm")
-    return lm.enumerate(), old.enumerate()
-
-
 def importance_ratios(lm: TinyLM, old: TinyLM) -> tuple[np.ndarray, np.ndarray]:
     """ρ_t = π_θ(o_t | o_<t) / π_old(o_t | o_<t) per token [K, T] (1 after the end) and the
     sequence ratio π_θ(o) / π_old(o) = Π_t ρ_t [K]."""
-    space, old_space = _check_pair(lm, old)
+    space, old_space = check_pair(lm, old, "old")
     log_ratio = space.token_log_probabilities - old_space.token_log_probabilities  # 0 after the end
     return np.exp(log_ratio), np.exp(log_ratio.sum(axis=1))
 
@@ -76,7 +68,7 @@ def clipped_surrogate(lm: TinyLM, old: TinyLM, rewards, groups, estimator, clip:
         dict with ``value`` [N] (L; TRL's loss is −L), ``gradient`` [N, P] (∇_θ L) and
         ``clipped_fraction`` [N] (the share of tokens whose gradient the clip removed).
     """
-    space, _ = _check_pair(lm, old)
+    space, _ = check_pair(lm, old, "old")
     rewards = check_rewards(rewards, space)
     est = get_estimator(estimator)
     options = estimator_options(**options)
@@ -107,7 +99,7 @@ def expected_surrogate(
     Returns dict with ``gradient`` [P], ``value`` (E[L]) and ``clipped_fraction`` (the expected
     share of tokens whose gradient the clip removes).
     """
-    space, old_space = _check_pair(lm, old)
+    space, old_space = check_pair(lm, old, "old")
     rewards = check_rewards(rewards, space)
     est = get_estimator(estimator)
     options = estimator_options(**options)
