@@ -239,11 +239,12 @@ class Distribution:
         rng = check_rng(rng)
         return NOISE[self.noise][0](rng, num_samples)
 
-    def transform(self, eps_values) -> np.ndarray:
-        """x = g(eps; theta) for noise eps [N] -> [N] (the reparameterization)."""
+    def transform(self, eps_values, check: bool = True) -> np.ndarray:
+        """x = g(eps; theta) for noise eps [N] -> [N] (the reparameterization). ``check=False``
+        skips the check of eps, for callers that checked it once for many calls."""
         if self.reparameterization is None:
             raise TypeError(f"{type(self).__name__} has no reparameterization x = g(eps; theta)")
-        return self._transform_fn(check_real_array(eps_values, "eps_values"), *self._values)
+        return self._transform_fn(check_real_array(eps_values, "eps_values") if check else eps_values, *self._values)
 
     # ----------------------------------------------------------------- exact, symbolic
     @property

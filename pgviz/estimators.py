@@ -185,8 +185,9 @@ def check_reparameterized(dist) -> Distribution:
 
 
 def _finite(terms: np.ndarray) -> np.ndarray:
-    """The terms, when every one is finite; else ValueError (f is undefined at some samples)."""
-    if not np.all(np.isfinite(terms)):
+    """The terms, when every one is finite; else ValueError (f is undefined at some samples).
+    A NaN or inf reaches the sum, so the elements are looked at only when the sum is not finite."""
+    if not np.isfinite(terms.sum()) and not np.all(np.isfinite(terms)):
         raise ValueError(
             "f is not finite at some samples (e.g. log or sqrt of a negative number, a pole, an "
             "overflow): the estimator has no finite terms there"
@@ -255,7 +256,7 @@ def _score_terms_on_noise(f, dist: Distribution, noise: np.ndarray, baseline: np
     terms = np.empty((len(columns), noise.size)).T
     for rows in _chunks(noise.size):
         eps_rows = noise[rows]
-        f_values = cost_values(f, dist.transform(eps_rows))  # [chunk]
+        f_values = cost_values(f, dist.transform(eps_rows, check=False))  # [chunk]
         for column, j in enumerate(columns):
             out = terms[rows, column]
             if baseline[j] == 0.0:
@@ -274,7 +275,7 @@ def _pathwise_terms(f: sp.Expr, dist: Distribution, noise: np.ndarray, columns: 
     terms = np.empty((len(columns), noise.size)).T  # [N, len(columns)], each column contiguous
     for rows in _chunks(noise.size):  # blocks that stay in the cache (see CHUNK_ROWS)
         eps_rows = noise[rows]
-        derivative = derivative_fn(dist.transform(eps_rows))  # f'(x) [chunk]
+        derivative = derivative_fn(dist.transform(eps_rows, check=False))  # f'(x) [chunk]
         for column, j in enumerate(columns):
             if jacobian_fns[j].expr == 1:  # dx/dtheta_j = 1 (a location parameter): the term is f'(x)
                 terms[rows, column] = derivative

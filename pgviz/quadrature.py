@@ -92,16 +92,26 @@ def _poles(expr: sp.Expr) -> list[float]:
 
 def check_integrand(h: sp.Expr, dist: Distribution) -> None:
     """Refuse, before any work, integrands whose expectation is out of reach or does not exist."""
+    low = float(dist.support.inf) if not dist.is_finite else -np.inf
+    # The checks depend on the parameters only through denominators in x that hold them (rare):
+    # otherwise they are made once per integrand (a widget asks again at every theta).
+    with_params = any(p.base.free_symbols - {x} for p in h.atoms(sp.Pow) if p.base.has(x) and p.exp.is_negative)
+    problem = _integrand_problem(h.subs(dist.subs) if with_params else h, low)
+    if problem:
+        raise ValueError(problem.format(dist=type(dist).__name__))
+
+
+@functools.lru_cache(maxsize=512)
+def _integrand_problem(h: sp.Expr, low: float) -> str | None:
+    """Why E[h] is out of reach or does not exist for a support starting at ``low``, or None."""
     degrees = [abs(float(p.exp)) for p in h.atoms(sp.Pow) if p.base.has(x) and p.exp.is_number]
     if degrees and max(degrees) > MAX_INTEGRAND_DEGREE:
-        raise ValueError(
-            f"h has x to the power {max(degrees):g}; exact expectations take powers up to {MAX_INTEGRAND_DEGREE}"
-        )
-    low = float(dist.support.inf) if not dist.is_finite else -np.inf
-    poles = [p for p in _poles(h.subs(dist.subs)) if p >= low]
+        return f"h has x to the power {max(degrees):g}; exact expectations take powers up to {MAX_INTEGRAND_DEGREE}"
+    poles = [p for p in _poles(h) if p >= low]
     if poles:
         where = "at infinitely many x" if np.inf in poles else f"at x = {min(poles):g}"
-        raise ValueError(f"h has a pole {where} where {type(dist).__name__} puts mass: E[h] does not exist")
+        return f"h has a pole {where} where {{dist}} puts mass: E[h] does not exist"
+    return None
 
 
 def check_defined(f: sp.Expr, dist: Distribution) -> None:
@@ -116,7 +126,7 @@ def check_defined(f: sp.Expr, dist: Distribution) -> None:
         lower, upper = _NOISE_RANGE[dist.noise]
         eps_grid = np.linspace(lower, upper, _PANELS * _NODES.size)
         with np.errstate(all="ignore"):
-            values = numpy_function(f, (x,))(dist.transform(eps_grid))
+            values = numpy_function(f, (x,))(dist.transform(eps_grid, check=False))
     if not np.all(np.isfinite(values)):
         raise ValueError(
             f"f is not finite at some x where {type(dist).__name__} puts mass (a log or square root of a "
@@ -141,7 +151,7 @@ def quadrature_expectation(values_of_x, kinks_x: list[float], dist: Distribution
     weights = (half * _WEIGHTS).ravel()  # [Q]
     noise_density = numpy_function(sp.exp(NOISE[dist.noise][1]), (eps,))(nodes)
     with np.errstate(all="ignore"):
-        h = np.asarray(values_of_x(dist.transform(nodes)), dtype=float)  # [Q] or [Q, P]
+        h = np.asarray(values_of_x(dist.transform(nodes, check=False)), dtype=float)  # [Q] or [Q, P]
     if not np.all(np.isfinite(h)):
         raise ValueError(
             f"h is not finite at some x where {type(dist).__name__} puts mass (a log or square root "
