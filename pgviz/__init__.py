@@ -22,15 +22,8 @@ from pgviz.derivations import (
 from pgviz.costs import COSTS, cost
 from pgviz.parser import parse_cost
 from pgviz.expectations import exact_expectation, exact_gradient, optimal_baseline
-from pgviz.estimators import (
-    ESTIMATORS,
-    pathwise,
-    pathwise_on_noise,
-    pathwise_terms,
-    score_function,
-    score_function_on_noise,
-    score_function_terms,
-)
+from pgviz.estimators import ESTIMATORS, pathwise, pathwise_on_noise, pathwise_terms
+from pgviz.estimators import score_function, score_function_on_noise, score_function_terms
 from pgviz.statistics import (
     confidence_interval,
     control_variate,

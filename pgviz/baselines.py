@@ -27,6 +27,9 @@ from pgviz.distributions import Distribution, check_distribution
 from pgviz.expectations import exact_expectation
 from pgviz.validation import check_choice, check_count, check_rng
 
+BASELINE_KINDS = ("leave_one_out", "same_batch", "separate_batch")
+BASELINE_TARGETS = ("mean", "optimal")
+
 __all__ = [
     "BASELINE_KINDS",
     "BASELINE_TARGETS",
@@ -34,9 +37,6 @@ __all__ = [
     "estimated_baseline_estimates",
     "estimated_baseline_moments",
 ]
-
-BASELINE_KINDS = ("leave_one_out", "same_batch", "separate_batch")
-BASELINE_TARGETS = ("mean", "optimal")
 
 
 def _baselines(f_values: np.ndarray, scores: np.ndarray, kind: str, target: str, extra=None) -> np.ndarray:

@@ -29,14 +29,7 @@ from pgviz.families import Gaussian
 from pgviz.symbolic import numpy_function, simplify_zero, x
 from pgviz.validation import check_count, check_positive, check_real, check_real_array, check_rng
 
-__all__ = [
-    "state",
-    "action",
-    "LinearGaussianPolicy",
-    "ContinuousBandit",
-    "policy_gradient_terms",
-    "ADVANTAGES",
-]
+__all__ = ["state", "action", "LinearGaussianPolicy", "ContinuousBandit", "policy_gradient_terms", "ADVANTAGES"]
 
 #: The state and action symbols of the continuous problem.
 state = sp.Symbol("s", real=True)

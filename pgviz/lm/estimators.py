@@ -84,6 +84,11 @@ def _scale(advantages, rewards, scale_rewards, eps, ddof, reward_std):
     return np.divide(advantages, divisor, out=np.zeros_like(advantages), where=divisor > 0)
 
 
+def _centred(rewards, scale_rewards, eps, ddof, reward_std):
+    """The group-mean advantages R_i − R̄, scaled as ``scale_rewards`` says (GRPO's (σ + ε))."""
+    return _scale(rewards - rewards.mean(axis=-1, keepdims=True), rewards, scale_rewards, eps, ddof, reward_std)
+
+
 def reinforce(rewards, lengths, max_length, scale_rewards="none", eps=EPS, ddof=DDOF, reward_std=None):
     """REINFORCE on the sequence reward (Williams 1992): w_i = R_i / G, the plain Monte Carlo
     average of R(o) ∇ log π(o). Unbiased: E[ĝ] = ∇J. Returns w [..., G]."""
@@ -105,9 +110,7 @@ def mean_baseline(rewards, lengths, max_length, scale_rewards="none", eps=EPS, d
     rewards, lengths, max_length, eps, ddof, reward_std = _check(
         rewards, lengths, max_length, scale_rewards, eps, ddof, reward_std
     )
-    group_size = rewards.shape[-1]
-    advantages = rewards - rewards.mean(axis=-1, keepdims=True)  # R_i − R̄
-    return _scale(advantages, rewards, scale_rewards, eps, ddof, reward_std) / group_size
+    return _centred(rewards, scale_rewards, eps, ddof, reward_std) / rewards.shape[-1]  # (R_i − R̄) / G
 
 
 def rloo(rewards, lengths, max_length, scale_rewards="none", eps=EPS, ddof=DDOF, reward_std=None):
@@ -137,9 +140,7 @@ def grpo(rewards, lengths, max_length, scale_rewards="group", eps=EPS, ddof=DDOF
     rewards, lengths, max_length, eps, ddof, reward_std = _check(
         rewards, lengths, max_length, scale_rewards, eps, ddof, reward_std
     )
-    group_size = rewards.shape[-1]
-    advantages = _scale(rewards - rewards.mean(axis=-1, keepdims=True), rewards, scale_rewards, eps, ddof, reward_std)
-    return advantages / (group_size * lengths)
+    return _centred(rewards, scale_rewards, eps, ddof, reward_std) / (rewards.shape[-1] * lengths)
 
 
 def dr_grpo(rewards, lengths, max_length, scale_rewards="none", eps=EPS, ddof=DDOF, reward_std=None):
@@ -154,9 +155,7 @@ def dr_grpo(rewards, lengths, max_length, scale_rewards="none", eps=EPS, ddof=DD
     rewards, lengths, max_length, eps, ddof, reward_std = _check(
         rewards, lengths, max_length, scale_rewards, eps, ddof, reward_std
     )
-    group_size = rewards.shape[-1]
-    advantages = _scale(rewards - rewards.mean(axis=-1, keepdims=True), rewards, scale_rewards, eps, ddof, reward_std)
-    return advantages / (group_size * max_length)
+    return _centred(rewards, scale_rewards, eps, ddof, reward_std) / (rewards.shape[-1] * max_length)
 
 
 def dapo(rewards, lengths, max_length, scale_rewards="group", eps=EPS, ddof=DDOF, reward_std=None):
@@ -170,8 +169,7 @@ def dapo(rewards, lengths, max_length, scale_rewards="group", eps=EPS, ddof=DDOF
     rewards, lengths, max_length, eps, ddof, reward_std = _check(
         rewards, lengths, max_length, scale_rewards, eps, ddof, reward_std
     )
-    advantages = _scale(rewards - rewards.mean(axis=-1, keepdims=True), rewards, scale_rewards, eps, ddof, reward_std)
-    return advantages / lengths.sum(axis=-1, keepdims=True)
+    return _centred(rewards, scale_rewards, eps, ddof, reward_std) / lengths.sum(axis=-1, keepdims=True)
 
 
 @dataclass(frozen=True)

@@ -202,17 +202,7 @@ def reinforce_learning_curves(
                 bar.update()
     if bar is not None:
         bar.close()
-    return LearningCurves(
-        total_reward=total_reward,
-        policy=policy,
-        truncated=truncated,
-        theta=theta,
-        w=w,
-        collapsed_at=collapsed_at,
-        alphas=alphas,
-        alphas_w=alphas_w,
-        min_prob=float(min_prob),
-    )
+    return LearningCurves(total_reward, policy, truncated, theta, w, collapsed_at, alphas, alphas_w, float(min_prob))
 
 
 def compile_loops() -> None:
