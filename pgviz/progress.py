@@ -1,12 +1,12 @@
 """A small progress bar for computations that take more than about a second (notebook 06).
 
 In a Jupyter kernel it shows an ``ipywidgets.IntProgress`` with a text label; anywhere else (plain
-Python, pytest, benchmarks) it is silent. It imports nothing from pgviz, so any module may use it.
+Python, pytest, benchmarks) it is silent. It imports only pgviz.validation, so any module above it may use it.
 """
 
 from __future__ import annotations
 
-import numbers
+from pgviz.validation import check_count
 
 
 def in_kernel() -> bool:
@@ -35,15 +35,12 @@ class Progress:
     """
 
     def __init__(self, total: int, description: str = "", show: bool | None = None):
-        if isinstance(total, bool) or not isinstance(total, numbers.Integral):
-            raise TypeError(f"total must be an integer >= 1, got {type(total).__name__}")
-        if total < 1:
-            raise ValueError(f"total must be an integer >= 1, got {total}")
+        total = check_count(total, "total")
         if not isinstance(description, str):
             raise TypeError(f"description must be a str, got {type(description).__name__}")
         if show is not None and not isinstance(show, bool):
             raise TypeError(f"show must be None, True or False, got {show!r}")
-        self.total = int(total)
+        self.total = total
         self.description = description
         self.count = 0
         self.widget = None

@@ -17,8 +17,8 @@ ROOT = pathlib.Path(__file__).resolve().parents[1] / "pgviz"
 
 #: The core and around it, lowest first. A module may import from any earlier layer.
 LAYERS = [
-    {"validation", "compiled", "progress"},
-    {"symbolic", "statistics", "sample_size", "rankings"},
+    {"validation", "compiled"},
+    {"symbolic", "statistics", "progress", "sample_size", "rankings"},
     {"distributions", "cost_profiles"},
     {"families", "costs", "slices", "quadrature"},
     {"parser", "derivations", "counterexamples", "continuous", "measure_valued", "expectations"},

@@ -19,6 +19,8 @@ from matplotlib.patches import Patch
 from matplotlib.text import Text
 from matplotlib.transforms import Bbox
 
+from pgviz.validation import check_count
+
 # zlib level for the PNG sent to the browser. Level 1 encodes a 640x360 figure about 2.5x faster
 # than matplotlib's default (6) for ~15% more bytes, which a local or Binder websocket carries in
 # well under a millisecond.
@@ -39,8 +41,7 @@ def encode_png(rgba: np.ndarray, compress_level: int = PNG_COMPRESS_LEVEL) -> by
     rgba = np.asarray(rgba)
     if rgba.dtype != np.uint8 or rgba.ndim != 3 or rgba.shape[2] != 4 or 0 in rgba.shape:
         raise ValueError(f"rgba must be a non-empty uint8 array [H, W, 4], got {rgba.dtype} {rgba.shape}")
-    if isinstance(compress_level, bool) or not isinstance(compress_level, int) or not 0 <= compress_level <= 9:
-        raise ValueError(f"compress_level must be an int in [0, 9] (zlib's levels), got {compress_level!r}")
+    check_count(compress_level, "compress_level (zlib's levels)", 0, 9)
     height, width, _ = rgba.shape
     rows = np.zeros((height, 1 + 4 * width), dtype=np.uint8)  # a leading 0 on each row: filter "None"
     rows[:, 1:] = rgba.reshape(height, 4 * width)
